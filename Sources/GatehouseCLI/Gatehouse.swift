@@ -1,0 +1,12 @@
+public import ArgumentParser
+
+/// The `gatehouse` command line.
+public struct Gatehouse: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "gatehouse",
+        abstract: "A multi-tenant authentication tier.",
+        subcommands: [MigrateCommand.self, ServeCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,168 @@
+public import Logging
+import NIOCore
+import NIOPosix
+public import ServiceLifecycle
+import Synchronization
+
+/// A bounded pool of PostgreSQL connections with an async API.
+///
+/// Connections open lazily, up to ``PostgresConfiguration/poolSize``; each has a thread of
+/// its own for libpq's blocking calls. A caller that finds every connection busy waits in
+/// line, and fails with ``PostgresError/Kind/poolTimeout`` rather than hang. Run it as a
+/// ServiceLifecycle service, or call ``shutdown()``.
+public final class PostgresClient: Sendable, Service {
+    public let configuration: PostgresConfiguration
+    private let threadPool: NIOThreadPool
+    private let state: Mutex<PoolState>
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - configuration: where the database is and how many connections to keep.
+    ///   - logger: where connection problems are reported.
+    public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "gatehouse.postgres")) {
+        self.configuration = configuration
+        self.logger = logger
+        self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
+        self.threadPool.start()
+        self.state = Mutex(PoolState(capacity: configuration.poolSize))
+    }
+
+    /// Runs one statement on a pooled connection.
+    /// - Parameter query: the statement; interpolated values are bound, never spliced in.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        try await self.withConnection { try await $0.query(query) }
+    }
+
+    /// Lends a connection for the length of `body`.
+    ///
+    /// A connection left inside a transaction, or broken, is closed when `body` returns.
+    /// - Parameter body: the work to do on the connection.
+    public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let core = try await self.acquire()
+        defer { self.release(core) }
+        return try await body(PostgresConnection(core: core, threadPool: self.threadPool))
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// A failed `COMMIT` (a serialization failure, a deferred constraint) is thrown with
+    /// its ``SQLState``.
+    /// - Parameters:
+    ///   - isolation: the isolation level.
+    ///   - body: the work to do inside the transaction.
+    public func withTransaction<Result>(
+        isolation: IsolationLevel = .readCommitted,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.withConnection { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: isolation.begin))
+            do {
+                let result = try await body(connection)
+                try await connection.query("COMMIT")
+                return result
+            } catch {
+                // A broken connection cannot roll back, and is closed on release anyway.
+                _ = try? await connection.query("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Sends a notification to every listener of `channel` (`pg_notify`).
+    /// - Parameters:
+    ///   - channel: the channel name.
+    ///   - payload: up to 8000 bytes of text.
+    public func notify(channel: String, payload: String) async throws {
+        try await self.query("SELECT pg_notify(\(channel), \(payload))")
+    }
+
+    /// Fails every waiter, closes every idle connection and stops the threads. Connections
+    /// still lent out are closed when they come back.
+    public func shutdown() async {
+        let (waiters, idle) = self.state.withLock { $0.close() }
+        for waiter in waiters {
+            waiter.continuation.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
+        }
+        for connection in idle { connection.close() }
+        try? await self.threadPool.shutdownGracefully()
+    }
+
+    /// Keeps the pool open until graceful shutdown, then closes it.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await self.shutdown()
+    }
+
+    private func acquire() async throws -> LibPQConnection {
+        switch self.state.withLock({ $0.take(configuration: self.configuration) }) {
+        case .some(let connection):
+            return connection
+        case .none:
+            return try await self.waitForConnection()
+        }
+    }
+
+    private func waitForConnection() async throws -> LibPQConnection {
+        let id = self.state.withLock { $0.nextWaiterID() }
+        let timeout = Task { [configuration] in
+            try await Task.sleep(for: configuration.acquireTimeout)
+            self.fail(
+                waiter: id,
+                with: PostgresError(
+                    kind: .poolTimeout,
+                    message: "no database connection became free within \(configuration.acquireTimeout)"
+                )
+            )
+        }
+        defer { timeout.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let outcome = self.state.withLock {
+                    $0.enqueue(PoolState.Waiter(id: id, continuation: continuation), configuration: self.configuration)
+                }
+                switch outcome {
+                case .enqueued: break
+                case .connection(let connection): continuation.resume(returning: connection)
+                case .closed:
+                    continuation.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
+                }
+            }
+        } onCancel: {
+            self.fail(waiter: id, with: CancellationError())
+        }
+    }
+
+    private func fail(waiter id: Int, with error: any Error) {
+        if let waiter = self.state.withLock({ $0.removeWaiter(id: id) }) {
+            waiter.continuation.resume(throwing: error)
+        }
+    }
+
+    private func release(_ connection: LibPQConnection) {
+        if !connection.isIdle {
+            // Broken, or left inside a transaction: never lend it out like that.
+            connection.close()
+        }
+        switch self.state.withLock({ $0.give(back: connection) }) {
+        case .handedTo(let waiter): waiter.continuation.resume(returning: connection)
+        case .pooled: break
+        case .closed: connection.close()
+        }
+    }
+}
+
+/// The isolation level of a transaction.
+public enum IsolationLevel: Sendable {
+    case readCommitted
+    case repeatableRead
+    case serializable
+
+    var begin: String {
+        switch self {
+        case .readCommitted: "BEGIN"
+        case .repeatableRead: "BEGIN ISOLATION LEVEL REPEATABLE READ"
+        case .serializable: "BEGIN ISOLATION LEVEL SERIALIZABLE"
+        }
+    }
+}

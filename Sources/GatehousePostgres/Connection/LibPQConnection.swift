@@ -1,0 +1,246 @@
+import CLibPQ
+import Glibc
+
+/// One libpq connection, used synchronously by one thread at a time: the pool hands it to
+/// one borrower at a time, which is what makes the `@unchecked Sendable` sound.
+///
+/// Every method may block on the network: call them only from the client's own threads,
+/// never from an event loop or the cooperative pool. A broken connection is closed and
+/// the next call connects again, so a server restart costs no more than one reconnect.
+final class LibPQConnection: @unchecked Sendable {
+    private let configuration: PostgresConfiguration
+    private var handle: OpaquePointer?
+    /// Prepared statements by text and parameter types.
+    private var statements: [StatementKey: String] = [:]
+    /// Statements beyond this many are run unprepared, so run-time SQL cannot grow the cache.
+    private static let statementCacheLimit = 512
+
+    private struct StatementKey: Hashable {
+        var sql: String
+        var types: [PostgresDataType]
+    }
+
+    init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
+    }
+
+    deinit {
+        self.close()
+    }
+
+    /// `true` when the connection is open and idle outside a transaction.
+    var isIdle: Bool {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else { return false }
+        return PQtransactionStatus(handle) == PQTRANS_IDLE
+    }
+
+    /// `true` while the connection is open.
+    var isOpen: Bool {
+        guard let handle else { return false }
+        return PQstatus(handle) == CONNECTION_OK
+    }
+
+    /// The socket, for waiting on notifications.
+    var socket: Int32 {
+        self.handle.map { PQsocket($0) } ?? -1
+    }
+
+    /// Opens the connection if it is not open.
+    func connect() throws(PostgresError) {
+        if let handle, PQstatus(handle) == CONNECTION_OK { return }
+        self.close()
+        let keywords = ["application_name", "connect_timeout", "dbname"]
+        let values = [
+            self.configuration.applicationName, String(self.configuration.connectTimeout),
+            self.configuration.connectionString,
+        ]
+        let handle = withCStringArray(keywords) { keywords in
+            withCStringArray(values) { values in
+                PQconnectdbParams(keywords, values, 1)
+            }
+        }
+        guard let handle else {
+            throw PostgresError(kind: .connection, message: "out of memory creating a connection")
+        }
+        guard PQstatus(handle) == CONNECTION_OK else {
+            let message = ConnectionString.redacting(
+                password: self.configuration.connectionString,
+                in: String(cString: PQerrorMessage(handle))
+            )
+            PQfinish(handle)
+            throw PostgresError(kind: .connection, message: "could not connect to PostgreSQL: \(message)")
+        }
+        // Server notices (e.g. "already exists, skipping") are not errors; keep them off stderr.
+        PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        self.handle = handle
+    }
+
+    /// Closes a connection that the server has dropped while it sat idle.
+    ///
+    /// An idle pool connection expects nothing from the server, so any data waiting on its
+    /// socket (a shutdown notice, an end of file) means it cannot be trusted: close it and
+    /// let the next statement connect again.
+    func closeIfDropped() {
+        guard let handle else { return }
+        guard PQstatus(handle) == CONNECTION_OK else { return self.close() }
+        var descriptor = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+        if poll(&descriptor, 1, 0) != 0 {
+            self.close()
+        }
+    }
+
+    func close() {
+        if let handle {
+            PQfinish(handle)
+        }
+        self.handle = nil
+        self.statements.removeAll()
+    }
+
+    /// Runs one statement with bound parameters, prepared once per connection.
+    func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        try self.connect()
+        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
+        let key = StatementKey(sql: query.sql, types: query.binds.types)
+        var name = self.statements[key]
+        if name == nil, self.statements.count < Self.statementCacheLimit {
+            let newName = "gh\(self.statements.count)"
+            let prepared = query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
+                PQprepare(handle, newName, query.sql, Int32(types.count), types.baseAddress)
+            }
+            _ = try self.check(prepared)
+            self.statements[key] = newName
+            name = newName
+        }
+        let result = query.binds.withParameters { count, values, lengths, formats in
+            if let name {
+                return PQexecPrepared(handle, name, count, values, lengths, formats, 1)
+            }
+            return query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
+                PQexecParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 1)
+            }
+        }
+        return try self.check(result)
+    }
+
+    /// Runs SQL text that may hold several statements (a migration file), without parameters.
+    func executeScript(_ sql: String) throws(PostgresError) {
+        try self.connect()
+        _ = try self.check(PQexec(self.handle, sql))
+    }
+
+    /// Turns a libpq result into rows or the error it reports, and notices a broken connection.
+    private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
+        guard let result else {
+            throw self.connectionError()
+        }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return PostgresRows(result: result)
+        default:
+            let error = Self.serverError(result)
+            PQclear(result)
+            if let handle, PQstatus(handle) != CONNECTION_OK {
+                self.close()
+                throw PostgresError(kind: .connection, sqlState: error.sqlState, message: error.message)
+            }
+            throw error
+        }
+    }
+
+    private func connectionError() -> PostgresError {
+        let message = self.handle.map { String(cString: PQerrorMessage($0)) } ?? "not connected"
+        self.close()
+        return PostgresError(kind: .connection, message: message.trimmingTrailingNewlines)
+    }
+
+    private static func serverError(_ result: OpaquePointer) -> PostgresError {
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        let message = field("M") ?? String(cString: PQresultErrorMessage(result)).trimmingTrailingNewlines
+        return PostgresError(
+            kind: .server,
+            sqlState: field("C").map(SQLState.init(rawValue:)),
+            message: message,
+            detail: field("D"),
+            constraint: field("n")
+        )
+    }
+
+    /// Issues `LISTEN` for a channel whose name was checked by the caller.
+    func listen(quotedChannel: String) throws(PostgresError) {
+        try self.executeScript("LISTEN \(quotedChannel)")
+    }
+
+    /// Reads what the server sent and returns the notifications in it.
+    /// - Throws: ``PostgresError/Kind/connection`` when the connection broke.
+    func consumeNotifications() throws(PostgresError) -> [PostgresNotification] {
+        guard let handle, PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
+            throw self.connectionError()
+        }
+        var notifications: [PostgresNotification] = []
+        while let notify = PQnotifies(handle) {
+            notifications.append(
+                PostgresNotification(
+                    channel: String(cString: notify.pointee.relname),
+                    payload: String(cString: notify.pointee.extra),
+                    processID: notify.pointee.be_pid
+                )
+            )
+            PQfreemem(notify)
+        }
+        return notifications
+    }
+
+    /// Quotes an identifier with libpq's own escaping.
+    func quoteIdentifier(_ identifier: String) throws(PostgresError) -> String {
+        try self.connect()
+        guard let escaped = PQescapeIdentifier(self.handle, identifier, identifier.utf8.count) else {
+            throw PostgresError(kind: .connection, message: "could not quote identifier")
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
+}
+
+extension PostgresBindings {
+    /// Calls `body` with the C arrays libpq wants for the parameters, valid for the call.
+    fileprivate func withParameters<R>(
+        _ body: (
+            Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?
+        ) -> R
+    ) -> R {
+        let lengths = self.slices.map { max($0.length, 0) }
+        let formats = [Int32](repeating: 1, count: self.slices.count)
+        // An empty value still needs a non-NULL pointer (NULL means SQL NULL), so the
+        // buffer must have an address even when every value is empty.
+        var bytes = self.bytes
+        if bytes.isEmpty { bytes.append(0) }
+        return bytes.withUnsafeBytes { bytes in
+            let base = bytes.baseAddress!.assumingMemoryBound(to: CChar.self)
+            let values: [UnsafePointer<CChar>?] = self.slices.map { slice in
+                slice.length < 0 ? nil : UnsafePointer(base + slice.offset)
+            }
+            return values.withUnsafeBufferPointer { values in
+                body(Int32(self.slices.count), values.baseAddress, lengths, formats)
+            }
+        }
+    }
+}
+
+/// Runs `body` with a NULL-terminated array of C strings.
+private func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates = strings.map { strdup($0) }
+    defer { duplicates.forEach { free($0) } }
+    let pointers = duplicates.map { UnsafePointer($0) } + [nil]
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while text.last?.isNewline == true { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,54 @@
+/// An error from the database layer.
+///
+/// Server errors carry their ``SQLState`` so callers can react to a unique violation or a
+/// serialization failure; messages never contain the connection password.
+public struct PostgresError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, broadly.
+    public enum Kind: Sendable, Hashable {
+        /// Could not connect, or the connection broke.
+        case connection
+        /// The server rejected the statement; see ``PostgresError/sqlState``.
+        case server
+        /// A column could not be decoded into the requested type.
+        case decoding
+        /// No connection became free within the pool's acquire timeout.
+        case poolTimeout
+        /// The client was shut down.
+        case clientClosed
+    }
+
+    public var kind: Kind
+    /// The server's SQLSTATE, for ``Kind/server`` errors.
+    public var sqlState: SQLState?
+    /// The primary message (libpq's or the server's).
+    public var message: String
+    /// The server's `DETAIL` field, when it sent one.
+    public var detail: String?
+    /// The constraint that was violated, when the server names one.
+    public var constraint: String?
+
+    public init(
+        kind: Kind,
+        sqlState: SQLState? = nil,
+        message: String,
+        detail: String? = nil,
+        constraint: String? = nil
+    ) {
+        self.kind = kind
+        self.sqlState = sqlState
+        self.message = message
+        self.detail = detail
+        self.constraint = constraint
+    }
+
+    public var description: String {
+        var text = self.message
+        if let detail { text += " (\(detail))" }
+        if let sqlState { text += " [SQLSTATE \(sqlState)]" }
+        return text
+    }
+
+    static func decoding(_ error: PostgresDecodingError, column: Int) -> PostgresError {
+        PostgresError(kind: .decoding, message: "column \(column): \(error)")
+    }
+}

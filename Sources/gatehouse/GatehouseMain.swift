@@ -1,0 +1,9 @@
+import ArgumentParser
+import GatehouseCLI
+
+@main
+enum GatehouseMain {
+    static func main() async {
+        await Gatehouse.main()
+    }
+}
