@@ -38,6 +38,7 @@ public final class PostgresClient: Sendable, Service {
     ///
     /// A connection left inside a transaction, or broken, is closed when `body` returns.
     /// - Parameter body: the work to do on the connection.
+    @discardableResult
     public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let core = try await self.acquire()
         defer { self.release(core) }
@@ -51,6 +52,7 @@ public final class PostgresClient: Sendable, Service {
     /// - Parameters:
     ///   - isolation: the isolation level.
     ///   - body: the work to do inside the transaction.
+    @discardableResult
     public func withTransaction<Result>(
         isolation: IsolationLevel = .readCommitted,
         _ body: (PostgresConnection) async throws -> Result

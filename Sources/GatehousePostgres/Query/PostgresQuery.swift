@@ -53,6 +53,12 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             self.binds.append(value)
             self.sql.append("$\(self.binds.count)")
         }
+
+        /// Binds `value` as the next parameter; `nil` binds `NULL`.
+        public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
+            self.binds.append(value)
+            self.sql.append("$\(self.binds.count)")
+        }
     }
 }
 

@@ -36,6 +36,15 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
         return try self[0].decode(types)
     }
 
+    /// Decodes the one column of the only row, or throws when there is not exactly one row.
+    /// - Parameter type: the column's type, e.g. `Int.self`.
+    public func single<V: PostgresDecodable>(_ type: V.Type) throws -> V {
+        guard self.count == 1 else {
+            throw PostgresError(kind: .decoding, message: "expected exactly one row, got \(self.count)")
+        }
+        return try self[0].decode(type)
+    }
+
     final class Storage: @unchecked Sendable {
         let result: OpaquePointer
         let rowCount: Int
@@ -81,6 +90,15 @@ public struct PostgresRow: Sendable {
             return try self.decode(column: column, as: V.self)
         }
         return (repeat try next((each T).self))
+    }
+
+    /// Decodes the only column.
+    /// - Parameter type: the column's type; `Optional` when it may be `NULL`.
+    public func decode<V: PostgresDecodable>(_ type: V.Type) throws -> V {
+        guard self.storage.columnCount == 1 else {
+            throw PostgresError(kind: .decoding, message: "asked for 1 column, the row has \(self.storage.columnCount)")
+        }
+        return try self.decode(column: 0, as: type)
     }
 
     /// Decodes one column.

@@ -1,0 +1,67 @@
+public import Foundation
+import Glibc
+
+/// Runs a program to completion with `posix_spawn` and `waitpid`.
+///
+/// Foundation's `Process.waitUntilExit` was seen to miss a child's exit on Linux when the
+/// child had started a daemon (`pg_ctl start`), hanging the test run; `waitpid` does not.
+public enum Subprocess {
+    /// What a finished process printed, and its exit status.
+    public struct Output: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+    }
+
+    /// - Parameters:
+    ///   - executable: the program's path.
+    ///   - arguments: the arguments after the program name.
+    ///   - environment: the complete environment.
+    ///   - input: written to its standard input, which is then closed.
+    public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String],
+        input: String? = nil
+    ) throws -> Output {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let stdinPath = folder.appendingPathComponent("stdin").path
+        let stdoutPath = folder.appendingPathComponent("stdout").path
+        let stderrPath = folder.appendingPathComponent("stderr").path
+        try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: stdinPath))
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw SubprocessError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        return Output(
+            status: exitStatus,
+            stdout: try String(contentsOfFile: stdoutPath, encoding: .utf8),
+            stderr: try String(contentsOfFile: stderrPath, encoding: .utf8)
+        )
+    }
+}
+
+/// A program could not be started.
+public struct SubprocessError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { self.message }
+}

@@ -1,0 +1,102 @@
+public import Foundation
+public import GatehousePostgres
+import Synchronization
+
+/// PostgreSQL for the tests: the server named by `GATEHOUSE_TEST_DATABASE_URL`, or else a
+/// throwaway cluster started with `deploy/postgres.sh` (the same script the README's run
+/// command uses) and stopped when the test process exits.
+///
+/// Each test that writes gets a database of its own (``makeDatabase(migrated:)``), so tests
+/// run in parallel without seeing each other's rows.
+public enum TestPostgres {
+    /// The repository root, found from this file's path.
+    public static let repositoryRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The migrations in the repository's `sql/`.
+    public static func migrations() throws -> [PostgresMigrator.Migration] {
+        try PostgresMigrator.migrations(in: self.repositoryRoot.appendingPathComponent("sql"))
+    }
+
+    private static let server = Task<String, any Error> {
+        if let url = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_DATABASE_URL"], !url.isEmpty {
+            return url
+        }
+        let cluster = try await PostgresCluster.start()
+        ownedClusters.withLock { $0.append(cluster.directory) }
+        atexit {
+            for directory in ownedClusters.withLock({ $0 }) {
+                _ = try? PostgresCluster.script(["stop"], directory: directory)
+                try? FileManager.default.removeItem(atPath: directory)
+            }
+        }
+        return cluster.url
+    }
+
+    /// The URL of the shared test server's maintenance database.
+    public static func serverURL() async throws -> String {
+        try await self.server.value
+    }
+
+    /// Creates an empty database on the shared server.
+    /// - Parameter migrated: apply the repository's migrations to it.
+    /// - Returns: its connection URI.
+    public static func makeDatabase(migrated: Bool = false) async throws -> String {
+        let serverURL = try await self.serverURL()
+        let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        let admin = PostgresClient(configuration: PostgresConfiguration(connectionString: serverURL, poolSize: 1))
+        do {
+            // CREATE DATABASE takes no parameters; the name is generated above.
+            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
+        } catch {
+            await admin.shutdown()
+            throw error
+        }
+        await admin.shutdown()
+        let url = Self.url(serverURL, database: name)
+        if migrated {
+            let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1))
+            do {
+                try await PostgresMigrator(client: client).migrate(try self.migrations())
+            } catch {
+                await client.shutdown()
+                throw error
+            }
+            await client.shutdown()
+        }
+        return url
+    }
+
+    /// Runs `body` with a client on a fresh database, and shuts the client down after.
+    /// - Parameters:
+    ///   - migrated: apply the repository's migrations first.
+    ///   - poolSize: the client's pool size.
+    ///   - body: the test.
+    public static func withClient<Result>(
+        migrated: Bool = false,
+        poolSize: Int = 4,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let url = try await self.makeDatabase(migrated: migrated)
+        let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: poolSize))
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    /// `url` (a `postgresql://.../db?...` URI) with another database name.
+    public static func url(_ url: String, database: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url + " dbname=\(database)" }
+        let afterScheme = url[scheme.upperBound...]
+        let pathStart = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        let queryStart = afterScheme[pathStart...].firstIndex(of: "?") ?? afterScheme.endIndex
+        return String(url[..<pathStart]) + "/" + database + String(url[queryStart...])
+    }
+
+    private static let ownedClusters = Mutex<[String]>([])
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Runs the whole test suite against a throwaway PostgreSQL cluster, started here with
+# deploy/postgres.sh and removed afterwards. Arguments go to `swift test`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+./deploy/prerequisites.sh
+
+export GATEHOUSE_PG_DIR="/tmp/gatehouse-test-$$-$RANDOM"
+export GATEHOUSE_PG_FSYNC=off
+cleanup() {
+  ./deploy/postgres.sh stop >/dev/null 2>&1 || true
+  rm -rf "$GATEHOUSE_PG_DIR"
+}
+trap cleanup EXIT
+GATEHOUSE_TEST_DATABASE_URL="$(./deploy/postgres.sh start | tail -n 1)"
+export GATEHOUSE_TEST_DATABASE_URL
+
+swift test "$@"
