@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 import Glibc
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`.

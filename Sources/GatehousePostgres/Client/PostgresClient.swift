@@ -6,13 +6,15 @@ import Synchronization
 
 /// A bounded pool of PostgreSQL connections with an async API.
 ///
-/// Connections open lazily, up to ``PostgresConfiguration/poolSize``; each has a thread of
-/// its own for libpq's blocking calls. A caller that finds every connection busy waits in
+/// Connections open lazily, up to ``PostgresConfiguration/poolSize``. Statements suspend
+/// rather than block while the server works; only connecting blocks, on a few threads of
+/// the client's own, never on an event loop. A caller that finds every connection busy waits in
 /// line, and fails with ``PostgresError/Kind/poolTimeout`` rather than hang. Run it as a
 /// ServiceLifecycle service, or call ``shutdown()``.
 public final class PostgresClient: Sendable, Service {
     public let configuration: PostgresConfiguration
-    private let threadPool: NIOThreadPool
+    /// Threads for libpq's blocking connect; statements need none.
+    private let connector: NIOThreadPool
     private let state: Mutex<PoolState>
     private let logger: Logger
 
@@ -22,8 +24,8 @@ public final class PostgresClient: Sendable, Service {
     public init(configuration: PostgresConfiguration, logger: Logger = Logger(label: "gatehouse.postgres")) {
         self.configuration = configuration
         self.logger = logger
-        self.threadPool = NIOThreadPool(numberOfThreads: configuration.poolSize)
-        self.threadPool.start()
+        self.connector = NIOThreadPool(numberOfThreads: min(configuration.poolSize, 4))
+        self.connector.start()
         self.state = Mutex(PoolState(capacity: configuration.poolSize))
     }
 
@@ -42,7 +44,7 @@ public final class PostgresClient: Sendable, Service {
     public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let core = try await self.acquire()
         defer { self.release(core) }
-        return try await body(PostgresConnection(core: core, threadPool: self.threadPool))
+        return try await body(PostgresConnection(core: core, connector: self.connector))
     }
 
     /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
@@ -87,7 +89,7 @@ public final class PostgresClient: Sendable, Service {
             waiter.continuation.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
         }
         for connection in idle { connection.close() }
-        try? await self.threadPool.shutdownGracefully()
+        try? await self.connector.shutdownGracefully()
     }
 
     /// Keeps the pool open until graceful shutdown, then closes it.

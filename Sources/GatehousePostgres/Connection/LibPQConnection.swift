@@ -4,9 +4,11 @@ import Glibc
 /// One libpq connection, used synchronously by one thread at a time: the pool hands it to
 /// one borrower at a time, which is what makes the `@unchecked Sendable` sound.
 ///
-/// Every method may block on the network: call them only from the client's own threads,
-/// never from an event loop or the cooperative pool. A broken connection is closed and
-/// the next call connects again, so a server restart costs no more than one reconnect.
+/// ``connect()`` blocks: the client runs it on a thread of its own. Statements never
+/// block: the socket is in non-blocking mode, and a statement waits for the server's
+/// answer by suspending on ``SocketPoller``, so it may run on any thread, an event loop
+/// included. A broken connection is closed and the next use connects again, so a server
+/// restart costs no more than one reconnect.
 final class LibPQConnection: @unchecked Sendable {
     private let configuration: PostgresConfiguration
     private var handle: OpaquePointer?
@@ -40,11 +42,6 @@ final class LibPQConnection: @unchecked Sendable {
         return PQstatus(handle) == CONNECTION_OK
     }
 
-    /// The socket, for waiting on notifications.
-    var socket: Int32 {
-        self.handle.map { PQsocket($0) } ?? -1
-    }
-
     /// Opens the connection if it is not open.
     func connect() throws(PostgresError) {
         if let handle, PQstatus(handle) == CONNECTION_OK { return }
@@ -72,6 +69,7 @@ final class LibPQConnection: @unchecked Sendable {
         }
         // Server notices (e.g. "already exists, skipping") are not errors; keep them off stderr.
         PQsetNoticeProcessor(handle, { _, _ in }, nil)
+        PQsetnonblocking(handle, 1)
         self.handle = handle
     }
 
@@ -91,6 +89,7 @@ final class LibPQConnection: @unchecked Sendable {
 
     func close() {
         if let handle {
+            SocketPoller.shared.forget(PQsocket(handle))
             PQfinish(handle)
         }
         self.handle = nil
@@ -98,54 +97,83 @@ final class LibPQConnection: @unchecked Sendable {
     }
 
     /// Runs one statement with bound parameters, prepared once per connection.
-    func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
-        try self.connect()
-        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
+    func execute(_ query: PostgresQuery) async throws(PostgresError) -> PostgresRows {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: "not connected")
+        }
         let key = StatementKey(sql: query.sql, types: query.binds.types)
         var name = self.statements[key]
         if name == nil, self.statements.count < Self.statementCacheLimit {
             let newName = "gh\(self.statements.count)"
-            let prepared = query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
-                PQprepare(handle, newName, query.sql, Int32(types.count), types.baseAddress)
+            try await self.send {
+                query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
+                    PQsendPrepare(handle, newName, query.sql, Int32(types.count), types.baseAddress)
+                }
             }
-            _ = try self.check(prepared)
+            _ = try await self.results()
             self.statements[key] = newName
             name = newName
         }
-        let result = query.binds.withParameters { count, values, lengths, formats in
-            if let name {
-                return PQexecPrepared(handle, name, count, values, lengths, formats, 1)
-            }
-            return query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
-                PQexecParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 1)
+        try await self.send {
+            query.binds.withParameters { count, values, lengths, formats in
+                if let name {
+                    return PQsendQueryPrepared(handle, name, count, values, lengths, formats, 1)
+                }
+                return query.binds.types.map(\.rawValue).withUnsafeBufferPointer { types in
+                    PQsendQueryParams(handle, query.sql, count, types.baseAddress, values, lengths, formats, 1)
+                }
             }
         }
-        return try self.check(result)
+        return try await self.results()
     }
 
     /// Runs SQL text that may hold several statements (a migration file), without parameters.
-    func executeScript(_ sql: String) throws(PostgresError) {
-        try self.connect()
-        _ = try self.check(PQexec(self.handle, sql))
+    func executeScript(_ sql: String) async throws(PostgresError) {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(kind: .connection, message: "not connected")
+        }
+        try await self.send { PQsendQuery(handle, sql) }
+        _ = try await self.results()
     }
 
-    /// Turns a libpq result into rows or the error it reports, and notices a broken connection.
-    private func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresRows {
-        guard let result else {
+    /// Queues a command with one of libpq's `PQsend*` functions and flushes it to the server.
+    private func send(_ queue: () -> Int32) async throws(PostgresError) {
+        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
+        guard queue() == 1 else { throw self.connectionError() }
+        while true {
+            switch PQflush(handle) {
+            case 0: return
+            case 1: await SocketPoller.shared.wait(for: PQsocket(handle), .writable)
+            default: throw self.connectionError()
+            }
+        }
+    }
+
+    /// Waits for the answer to the command sent last and returns its rows, or the first error.
+    private func results() async throws(PostgresError) -> PostgresRows {
+        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
+        var rows: PostgresRows?
+        var error: PostgresError?
+        while true {
+            while PQisBusy(handle) == 1 {
+                await SocketPoller.shared.wait(for: PQsocket(handle), .readable)
+                guard PQconsumeInput(handle) == 1 else { throw self.connectionError() }
+            }
+            guard let result = PQgetResult(handle) else { break }
+            switch PQresultStatus(result) {
+            case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+                rows = PostgresRows(result: result)
+            default:
+                if error == nil { error = Self.serverError(result) }
+                PQclear(result)
+            }
+        }
+        if PQstatus(handle) != CONNECTION_OK {
             throw self.connectionError()
         }
-        switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return PostgresRows(result: result)
-        default:
-            let error = Self.serverError(result)
-            PQclear(result)
-            if let handle, PQstatus(handle) != CONNECTION_OK {
-                self.close()
-                throw PostgresError(kind: .connection, sqlState: error.sqlState, message: error.message)
-            }
-            throw error
-        }
+        if let error { throw error }
+        guard let rows else { throw PostgresError(kind: .connection, message: "the server sent no result") }
+        return rows
     }
 
     private func connectionError() -> PostgresError {
@@ -169,14 +197,17 @@ final class LibPQConnection: @unchecked Sendable {
     }
 
     /// Issues `LISTEN` for a channel whose name was checked by the caller.
-    func listen(quotedChannel: String) throws(PostgresError) {
-        try self.executeScript("LISTEN \(quotedChannel)")
+    func listen(quotedChannel: String) async throws(PostgresError) {
+        try await self.executeScript("LISTEN \(quotedChannel)")
     }
 
-    /// Reads what the server sent and returns the notifications in it.
+    /// Waits until the server sends something, then returns the notifications in it
+    /// (none when the task was cancelled).
     /// - Throws: ``PostgresError/Kind/connection`` when the connection broke.
-    func consumeNotifications() throws(PostgresError) -> [PostgresNotification] {
-        guard let handle, PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
+    func notifications() async throws(PostgresError) -> [PostgresNotification] {
+        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
+        await SocketPoller.shared.waitCancellably(for: PQsocket(handle), .readable)
+        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
             throw self.connectionError()
         }
         var notifications: [PostgresNotification] = []
@@ -195,7 +226,6 @@ final class LibPQConnection: @unchecked Sendable {
 
     /// Quotes an identifier with libpq's own escaping.
     func quoteIdentifier(_ identifier: String) throws(PostgresError) -> String {
-        try self.connect()
         guard let escaped = PQescapeIdentifier(self.handle, identifier, identifier.utf8.count) else {
             throw PostgresError(kind: .connection, message: "could not quote identifier")
         }

@@ -3,17 +3,19 @@ import NIOPosix
 /// A connection lent by ``PostgresClient`` for the length of one `withConnection` or
 /// `withTransaction` call; do not keep it past that call.
 ///
-/// Statements run on the client's own threads, so awaiting one never blocks an event loop.
+/// Statements never block a thread: they suspend until the server answers. Only
+/// connecting blocks, on a thread of the client's own.
 public final class PostgresConnection: @unchecked Sendable {
     let core: LibPQConnection
-    private let threadPool: NIOThreadPool
+    /// Where blocking connects run.
+    private let connector: NIOThreadPool
     /// A lent connection may reconnect only before its first statement: after that, a new
     /// session would silently lose the transaction or the session state the caller relies on.
     private var isFirstStatement = true
 
-    init(core: LibPQConnection, threadPool: NIOThreadPool) {
+    init(core: LibPQConnection, connector: NIOThreadPool) {
         self.core = core
-        self.threadPool = threadPool
+        self.connector = connector
     }
 
     /// Runs one statement with bound parameters.
@@ -21,38 +23,32 @@ public final class PostgresConnection: @unchecked Sendable {
     /// - Returns: the rows, if the statement returns any.
     @discardableResult
     public func query(_ query: PostgresQuery) async throws -> PostgresRows {
-        let mayReconnect = self.isFirstStatement
-        self.isFirstStatement = false
-        let core = self.core
-        return try await self.run { () throws(PostgresError) in
-            if mayReconnect {
-                core.closeIfDropped()
-            } else if !core.isOpen {
-                throw PostgresError(kind: .connection, message: "the connection was lost during this session")
-            }
-            return try core.execute(query)
-        }
+        try await self.prepareForStatement()
+        return try await self.core.execute(query)
     }
 
     /// Runs SQL text of one or more statements without parameters, such as a migration file.
     /// - Parameter unsafeSQL: SQL text that holds no value from outside the program.
     public func execute(unsafeSQL: String) async throws {
-        let mayReconnect = self.isFirstStatement
-        self.isFirstStatement = false
-        let core = self.core
-        try await self.run { () throws(PostgresError) in
-            if mayReconnect {
-                core.closeIfDropped()
-            } else if !core.isOpen {
-                throw PostgresError(kind: .connection, message: "the connection was lost during this session")
-            }
-            try core.executeScript(unsafeSQL)
-        }
+        try await self.prepareForStatement()
+        try await self.core.executeScript(unsafeSQL)
     }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws(PostgresError) -> T) async throws -> T {
+    /// Connects before the first statement of a loan, if the connection is closed or was
+    /// dropped by the server while idle; fails later statements of a broken connection.
+    private func prepareForStatement() async throws {
+        let core = self.core
+        guard self.isFirstStatement else {
+            guard core.isOpen else {
+                throw PostgresError(kind: .connection, message: "the connection was lost during this session")
+            }
+            return
+        }
+        self.isFirstStatement = false
+        core.closeIfDropped()
+        guard !core.isOpen else { return }
         do {
-            return try await self.threadPool.runIfActive { try body() }
+            try await self.connector.runIfActive { try core.connect() }
         } catch is NIOThreadPoolError.ThreadPoolInactive {
             throw PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down")
         }

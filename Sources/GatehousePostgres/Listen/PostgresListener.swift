@@ -1,8 +1,6 @@
-import Glibc
 public import Logging
 import NIOPosix
 public import ServiceLifecycle
-import Synchronization
 
 /// Listens on PostgreSQL channels over a connection of its own and delivers what arrives
 /// as an `AsyncSequence` of ``Event``s.
@@ -25,13 +23,16 @@ public final class PostgresListener: Sendable, Service {
     private let configuration: PostgresConfiguration
     private let channels: [String]
     private let logger: Logger
-    private let stopped = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - configuration: where the database is; the pool size is not used.
     ///   - channels: the channels to listen on: lower-case letters, digits and `_`, fixed by the program.
     ///   - logger: where connection problems are reported.
-    public init(configuration: PostgresConfiguration, channels: [String], logger: Logger = Logger(label: "gatehouse.listener")) {
+    public init(
+        configuration: PostgresConfiguration,
+        channels: [String],
+        logger: Logger = Logger(label: "gatehouse.listener")
+    ) {
         for channel in channels {
             precondition(Self.isValidChannel(channel), "invalid channel name \(channel)")
         }
@@ -43,62 +44,40 @@ public final class PostgresListener: Sendable, Service {
 
     /// Listens until the task is cancelled or graceful shutdown begins, then finishes ``events``.
     public func run() async throws {
-        let thread = NIOThreadPool(numberOfThreads: 1)
-        thread.start()
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                _ = try? await thread.runIfActive { self.listenUntilStopped() }
-            } onGracefulShutdown: {
-                self.stopped.store(true, ordering: .relaxed)
-            }
-        } onCancel: {
-            self.stopped.store(true, ordering: .relaxed)
+        // Connecting blocks, so it gets a thread of its own; listening does not.
+        let connector = NIOThreadPool(numberOfThreads: 1)
+        connector.start()
+        await cancelWhenGracefulShutdown {
+            await self.listen(connector: connector)
         }
-        try? await thread.shutdownGracefully()
+        try? await connector.shutdownGracefully()
         self.continuation.finish()
     }
 
-    /// The blocking loop, on the listener's own thread.
-    private func listenUntilStopped() {
+    private func listen(connector: NIOThreadPool) async {
         let connection = LibPQConnection(configuration: self.configuration)
         defer { connection.close() }
         var backoff: Duration = .milliseconds(50)
-        while !self.stopped.load(ordering: .relaxed) {
+        while !Task.isCancelled {
             do {
-                try connection.connect()
+                try await connector.runIfActive { try connection.connect() }
                 for channel in self.channels {
-                    try connection.listen(quotedChannel: try connection.quoteIdentifier(channel))
+                    try await connection.listen(quotedChannel: try connection.quoteIdentifier(channel))
                 }
                 backoff = .milliseconds(50)
                 self.continuation.yield(.connected)
-                try self.receive(on: connection)
+                while !Task.isCancelled {
+                    for notification in try await connection.notifications() {
+                        self.continuation.yield(.notification(notification))
+                    }
+                }
             } catch {
                 connection.close()
+                guard !Task.isCancelled else { return }
                 self.logger.warning("listener connection lost; reconnecting", metadata: ["error": "\(error)"])
-                self.sleep(backoff)
+                try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))
             }
-        }
-    }
-
-    private func receive(on connection: LibPQConnection) throws(PostgresError) {
-        while !self.stopped.load(ordering: .relaxed) {
-            var descriptor = pollfd(fd: connection.socket, events: Int16(POLLIN), revents: 0)
-            let ready = poll(&descriptor, 1, 100)
-            guard ready > 0 else { continue }
-            for notification in try connection.consumeNotifications() {
-                self.continuation.yield(.notification(notification))
-            }
-        }
-    }
-
-    /// Sleeps in short steps so that stopping is not delayed.
-    private func sleep(_ duration: Duration) {
-        var remaining = duration
-        while remaining > .zero, !self.stopped.load(ordering: .relaxed) {
-            let step = min(remaining, .milliseconds(50))
-            usleep(UInt32(step.components.attoseconds / 1_000_000_000_000))
-            remaining -= step
         }
     }
 

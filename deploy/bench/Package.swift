@@ -1,0 +1,23 @@
+// swift-tools-version:6.2
+// Benchmarks of Gatehouse's parts, kept out of the main package so that they never slow
+// its builds or tests. Run them through the scripts beside this file.
+import Foundation
+import PackageDescription
+
+// A path dependency is named after its folder, which differs between checkouts.
+let gatehouse = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+    name: "gatehouse-bench",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: "../..")
+    ],
+    targets: [
+        .executableTarget(
+            name: "postgres-roundtrip",
+            dependencies: [.product(name: "GatehousePostgres", package: gatehouse)]
+        )
+    ]
+)
