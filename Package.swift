@@ -17,10 +17,13 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.1.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/swift-extras/swift-extras-base64.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
     ],
     targets: [
         // C shims
@@ -28,6 +31,12 @@ let package = Package(
             name: "CLibPQ",
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
+        ),
+
+        .systemLibrary(
+            name: "CArgon2",
+            pkgConfig: "libargon2",
+            providers: [.apt(["libargon2-dev"])]
         ),
 
         // Database layer: our Swift API over libpq.
@@ -43,10 +52,27 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Domain: tenants, environments, users, passwords, keys, tokens.
+        .target(
+            name: "GatehouseCore",
+            dependencies: [
+                "CArgon2",
+                "GatehousePostgres",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "ExtrasBase64", package: "swift-extras-base64"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
         // HTTP surface.
         .target(
             name: "GatehouseHTTP",
             dependencies: [
+                "GatehouseCore",
                 "GatehousePostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -58,6 +84,7 @@ let package = Package(
         .target(
             name: "GatehouseCLI",
             dependencies: [
+                "GatehouseCore",
                 "GatehouseHTTP",
                 "GatehousePostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -79,7 +106,7 @@ let package = Package(
         // Tests
         .target(
             name: "GatehouseTestSupport",
-            dependencies: ["GatehousePostgres"],
+            dependencies: ["GatehouseCore", "GatehousePostgres", .product(name: "NIOPosix", package: "swift-nio")],
             path: "Tests/GatehouseTestSupport",
             swiftSettings: swiftSettings
         ),
@@ -89,8 +116,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "GatehouseCoreTests",
+            dependencies: ["GatehouseCore", "GatehouseTestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "GatehouseHTTPTests",
             dependencies: [
+                "GatehouseCore",
                 "GatehouseHTTP",
                 "GatehouseTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -5,7 +5,7 @@ public struct Gatehouse: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "A multi-tenant authentication tier.",
-        subcommands: [MigrateCommand.self, ServeCommand.self]
+        subcommands: [MigrateCommand.self, ServeCommand.self, AdminKeyCommand.self, TenantCommand.self, UserCommand.self]
     )
 
     public init() {}

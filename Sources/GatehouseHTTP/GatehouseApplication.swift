@@ -1,14 +1,19 @@
+public import GatehouseCore
 public import GatehousePostgres
 public import Hummingbird
 public import Logging
 
-/// Builds the Gatehouse HTTP application over a database pool.
+/// Builds the Gatehouse HTTP application.
 public enum GatehouseApplication {
     /// The router with every route of the service.
-    /// - Parameter database: the pool the routes use.
-    public static func makeRouter(database: PostgresClient) -> Router<BasicRequestContext> {
-        let router = Router()
+    /// - Parameters:
+    ///   - database: the pool `/readyz` checks.
+    ///   - tokens: the realms' token service.
+    public static func makeRouter(database: PostgresClient, tokens: TokenService) -> Router<GatehouseRequestContext> {
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
         HealthController(database: database).register(on: router)
+        RealmController(tokens: tokens).register(on: router)
         return router
     }
 
@@ -17,15 +22,17 @@ public enum GatehouseApplication {
     ///   - host: the address to bind.
     ///   - port: the port to bind.
     ///   - database: the pool; it is shut down with the application.
+    ///   - tokens: the realms' token service.
     ///   - logger: the application's logger.
     public static func make(
         host: String,
         port: Int,
         database: PostgresClient,
+        tokens: TokenService,
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: self.makeRouter(database: database),
+            router: self.makeRouter(database: database, tokens: tokens),
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
             services: [database],
             logger: logger

@@ -14,28 +14,12 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let migrations = try self.migrationOptions.migrations()
-        let client = PostgresClient(configuration: try self.database.configuration().with(poolSize: 1))
-        let applied: [PostgresMigrator.Migration]
-        do {
-            applied = try await PostgresMigrator(client: client).migrate(migrations)
-        } catch {
-            await client.shutdown()
-            throw error
-        }
-        await client.shutdown()
+        let applied = try await self.database.withClient { try await PostgresMigrator(client: $0).migrate(migrations) }
         if applied.isEmpty {
             print("database is up to date (\(migrations.count) migrations)")
         }
         for migration in applied {
             print("applied \(migration.name)")
         }
-    }
-}
-
-extension PostgresConfiguration {
-    func with(poolSize: Int) -> PostgresConfiguration {
-        var copy = self
-        copy.poolSize = poolSize
-        return copy
     }
 }

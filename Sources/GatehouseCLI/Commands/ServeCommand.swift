@@ -1,8 +1,12 @@
 import ArgumentParser
+import Foundation
+import GatehouseCore
 import GatehouseHTTP
 import GatehousePostgres
 import Hummingbird
 import Logging
+import NIOCore
+import NIOPosix
 
 /// `gatehouse serve`: runs the HTTP service until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -17,12 +21,28 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on.")
     var port = 8080
 
+    @Option(help: "The base of issuer URLs (default: $GATEHOUSE_PUBLIC_URL, else http://HOST:PORT).")
+    var publicURL: String?
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        let masterKey = try MasterKeyOption.load()
         let logger = Logger(label: "gatehouse")
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
-        let application = GatehouseApplication.make(host: self.host, port: self.port, database: client, logger: logger)
+        let publicURL =
+            self.publicURL ?? ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? "http://\(self.host):\(self.port)"
+        // Password hashing gets a thread per core, so logins use every core and never an event loop.
+        let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
+        hashing.start()
+        let tokens = TokenService(
+            database: client,
+            realms: RealmDirectory(database: client, keys: KeyStore(masterKey: masterKey), publicURL: publicURL),
+            hasher: try PasswordHasher(threadPool: hashing)
+        )
+        let application = GatehouseApplication.make(host: self.host, port: self.port, database: client, tokens: tokens, logger: logger)
         try await application.runService()
+        try await hashing.shutdownGracefully()
     }
 }

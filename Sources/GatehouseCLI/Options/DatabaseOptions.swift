@@ -23,4 +23,19 @@ struct DatabaseOptions: ParsableArguments {
         }
         return PostgresConfiguration(connectionString: url, poolSize: self.poolSize)
     }
+
+    /// Runs `body` with a client of one connection, shut down afterwards.
+    func withClient<Result>(_ body: (PostgresClient) async throws -> Result) async throws -> Result {
+        var configuration = try self.configuration()
+        configuration.poolSize = 1
+        let client = PostgresClient(configuration: configuration)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
 }

@@ -8,7 +8,7 @@ import Testing
 @Suite struct HealthControllerTests {
     @Test func healthAndReadinessAnswerWhenTheDatabaseDoes() async throws {
         try await TestPostgres.withClient(migrated: true) { client in
-            let app = Application(router: GatehouseApplication.makeRouter(database: client))
+            let app = Application(router: Self.router(client))
             try await app.test(.router) { http in
                 try await http.execute(uri: "/healthz", method: .get) { response in
                     #expect(response.status == .ok)
@@ -27,7 +27,7 @@ import Testing
             configuration: PostgresConfiguration(connectionString: "host=/nonexistent-gatehouse dbname=x", poolSize: 1)
         )
         defer { Task { await client.shutdown() } }
-        let app = Application(router: GatehouseApplication.makeRouter(database: client))
+        let app = Application(router: Self.router(client))
         try await app.test(.router) { http in
             try await http.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
@@ -38,5 +38,12 @@ import Testing
                 #expect(String(buffer: response.body) == #"{"code":"unavailable","detail":"Service temporarily unavailable."}"#)
             }
         }
+    }
+
+    static func router(_ database: PostgresClient) -> Router<GatehouseRequestContext> {
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        HealthController(database: database).register(on: router)
+        return router
     }
 }

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+
+/// `gatehouse admin-key ...`
+struct AdminKeyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "admin-key",
+        abstract: "Manage admin API keys.",
+        subcommands: [Create.self]
+    )
+
+    /// `gatehouse admin-key create --name N [--tenant T]`
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create an admin API key; prints it once, as the last line of stdout."
+        )
+
+        @Option(help: "What the key is for.")
+        var name: String
+
+        @Option(help: "Limit the key to this tenant (default: a global key).")
+        var tenant: String?
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await self.database.withClient { client in
+                var tenantID: UUID?
+                if let tenant = self.tenant {
+                    guard let id = try await TenantStore(database: client).id(of: tenant) else {
+                        throw ValidationError("no tenant \(tenant)")
+                    }
+                    tenantID = id
+                }
+                do {
+                    print(try await AdminKeyStore(database: client).create(name: self.name, tenantID: tenantID))
+                } catch let error as PostgresError where error.sqlState == .checkViolation {
+                    throw ValidationError("--name must be 1 to 200 characters")
+                }
+            }
+        }
+    }
+}

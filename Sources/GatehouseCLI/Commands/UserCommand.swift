@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import NIOPosix
+
+/// `gatehouse user ...`
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage users.",
+        subcommands: [Create.self]
+    )
+
+    /// `gatehouse user create --tenant T USERNAME [--password-stdin] [--role R]`
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a user; prints {\"id\",\"username\",\"role\"}, with a generated \"password\" unless --password-stdin."
+        )
+
+        @Option(help: "The tenant's slug.")
+        var tenant: String
+
+        @Argument(help: "The username (unique in the tenant, case-sensitive).")
+        var username: String
+
+        @Flag(help: "Read the password from the first line of standard input instead of generating one.")
+        var passwordStdin = false
+
+        @Option(help: "The user's role.")
+        var role = "user"
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let password: String
+            var generated: String?
+            if self.passwordStdin {
+                guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+                    throw ValidationError("no password on standard input")
+                }
+                password = line
+            } else {
+                password = Self.generatePassword()
+                generated = password
+            }
+            let threads = NIOThreadPool(numberOfThreads: 1)
+            threads.start()
+            let hash = try await PasswordHasher(threadPool: threads).hash(password)
+            try await threads.shutdownGracefully()
+            try await self.database.withClient { client in
+                guard let tenantID = try await TenantStore(database: client).id(of: self.tenant) else {
+                    throw ValidationError("no tenant \(self.tenant)")
+                }
+                let user: User
+                do {
+                    user = try await UserStore(database: client).create(
+                        tenantID: tenantID,
+                        username: self.username,
+                        passwordHash: hash,
+                        role: self.role
+                    )
+                } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+                    throw ValidationError("user \(self.username) already exists in \(self.tenant)")
+                } catch let error as PostgresError where error.sqlState == .checkViolation {
+                    throw ValidationError("invalid username or role: 1 to 150 and 1 to 64 characters")
+                }
+                var output: [String: JSONValue] = [
+                    "id": .string(user.id.uuidString.lowercased()), "username": .string(user.username), "role": .string(user.role),
+                ]
+                if let generated { output["password"] = .string(generated) }
+                print(JSONValue.object(output).jsonText)
+            }
+        }
+
+        /// 20 characters from an alphabet without look-alikes: about 115 bits.
+        static func generatePassword() -> String {
+            let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+            var generator = SystemRandomNumberGenerator()
+            return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+    }
+}

@@ -1,0 +1,90 @@
+public import Foundation
+public import GatehousePostgres
+public import JWTKit
+import Synchronization
+
+/// Finds realms by tenant and environment slug, loading them from PostgreSQL and keeping
+/// them for a short while, so that most requests find their realm in memory.
+public final class RealmDirectory: Sendable {
+    private let database: PostgresClient
+    private let keys: KeyStore
+    /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
+    public let publicURL: String
+    /// How long a loaded realm is used before it is read again.
+    private let timeToLive: Duration
+    private let cache = Mutex<[String: (realm: Realm, loadedAt: ContinuousClock.Instant)]>([:])
+    /// jwt-kit signers by kid: a kid's key material never changes, so a signer is built once.
+    private let signers = Mutex<[String: any JWTAlgorithm]>([:])
+
+    /// - Parameters:
+    ///   - database: where realms are stored.
+    ///   - keys: opens the stored keys.
+    ///   - publicURL: the base of issuer URLs, without a trailing slash.
+    ///   - timeToLive: how long a loaded realm is kept.
+    public init(database: PostgresClient, keys: KeyStore, publicURL: String, timeToLive: Duration = .seconds(2)) {
+        self.database = database
+        self.keys = keys
+        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.timeToLive = timeToLive
+    }
+
+    /// The realm, or `nil` when the tenant or the environment does not exist.
+    /// - Parameter refresh: read it from the database even if a copy is kept.
+    public func realm(tenant: String, environment: String, refresh: Bool = false) async throws -> Realm? {
+        let key = tenant + "/" + environment
+        let now = ContinuousClock.now
+        if !refresh, let cached = self.cache.withLock({ $0[key] }), now - cached.loadedAt < self.timeToLive {
+            return cached.realm
+        }
+        guard let realm = try await self.load(tenant: tenant, environment: environment) else {
+            self.cache.withLock { _ = $0.removeValue(forKey: key) }
+            return nil
+        }
+        self.cache.withLock { $0[key] = (realm, now) }
+        return realm
+    }
+
+    private func load(tenant: String, environment: String) async throws -> Realm? {
+        guard
+            let row = try await self.database.query(
+                """
+                SELECT t.id, e.id, e.settings, e.tokens_revoked_before
+                FROM tenants t JOIN environments e ON e.tenant_id = t.id
+                WHERE t.slug = \(tenant) AND e.slug = \(environment)
+                """
+            ).first
+        else { return nil }
+        let (tenantID, environmentID, settingsJSON, revokedBefore) = try row.decode((UUID, UUID, PostgresJSONB, Date?).self)
+        let overrides = (try? JSONValue.parse(Data(settingsJSON.text.utf8)))?.objectValue ?? [:]
+        let settings = (try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()
+
+        var ringKeys: [KeyRing.Key] = []
+        var published: [[String: JSONValue]] = []
+        for stored in try await self.keys.ring(of: environmentID, tenantID: tenantID, database: self.database) {
+            ringKeys.append(
+                KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
+            )
+            if let jwk = stored.publicJWK, let object = (try? JSONValue.parse(Data(jwk.utf8)))?.objectValue {
+                published.append(object)
+            }
+        }
+        let issuer = "\(self.publicURL)/t/\(tenant)/\(environment)"
+        return Realm(
+            tenantID: tenantID,
+            tenantSlug: tenant,
+            environmentID: environmentID,
+            environmentSlug: environment,
+            settings: settings,
+            ring: try KeyRing(keys: ringKeys, published: published),
+            codec: TokenCodec(issuer: issuer, audience: settings.audience, leeway: settings.leeway),
+            revokedBefore: revokedBefore
+        )
+    }
+
+    private func signer(for stored: KeyStore.StoredKey) async throws -> any JWTAlgorithm {
+        if let signer = self.signers.withLock({ $0[stored.kid] }) { return signer }
+        let signer = try await self.keys.material(of: stored).signer(kid: stored.kid)
+        self.signers.withLock { $0[stored.kid] = signer }
+        return signer
+    }
+}

@@ -1,0 +1,128 @@
+/// The token settings of an environment (contract section 4), SimpleJWT's names in lower case.
+///
+/// An environment stores only the values that differ from the defaults; ``applying(_:)``
+/// validates such overrides and names the field of the first bad one.
+public struct EnvironmentSettings: Sendable, Hashable {
+    public var accessTokenLifetime = 900
+    public var refreshTokenLifetime = 1_209_600
+    public var rotateRefreshTokens = true
+    public var blacklistAfterRotation = true
+    public var updateLastLogin = true
+    public var algorithm = SigningAlgorithm.es256
+    public var leeway = 30
+    public var audience: String?
+    public var authHeaderTypes = ["Bearer"]
+    public var throttleAnon: ThrottleRate? = ThrottleRate("20/min")
+    public var throttleUser: ThrottleRate? = ThrottleRate("1000/hour")
+    public var reuseGrace = 0
+
+    public init() {}
+
+    /// The names a client may set.
+    public static let names: Set<String> = [
+        "access_token_lifetime", "refresh_token_lifetime", "rotate_refresh_tokens", "blacklist_after_rotation",
+        "update_last_login", "algorithm", "leeway", "audience", "auth_header_types", "throttle_anon", "throttle_user",
+        "reuse_grace",
+    ]
+
+    /// These settings with `overrides` applied.
+    /// - Throws: ``SettingsError`` naming the first unknown name or bad value.
+    public func applying(_ overrides: [String: JSONValue]) throws(SettingsError) -> EnvironmentSettings {
+        var settings = self
+        for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            switch name {
+            case "access_token_lifetime":
+                settings.accessTokenLifetime = try Self.seconds(value, name, minimum: 1)
+            case "refresh_token_lifetime":
+                settings.refreshTokenLifetime = try Self.seconds(value, name, minimum: 1)
+            case "rotate_refresh_tokens":
+                settings.rotateRefreshTokens = try Self.bool(value, name)
+            case "blacklist_after_rotation":
+                settings.blacklistAfterRotation = try Self.bool(value, name)
+            case "update_last_login":
+                settings.updateLastLogin = try Self.bool(value, name)
+            case "algorithm":
+                guard let text = value.stringValue, let algorithm = SigningAlgorithm(rawValue: text) else {
+                    throw SettingsError(field: name, reason: "must be one of ES256, EdDSA, RS256, HS256")
+                }
+                settings.algorithm = algorithm
+            case "leeway":
+                settings.leeway = try Self.seconds(value, name, minimum: 0)
+            case "audience":
+                if case .null = value {
+                    settings.audience = nil
+                } else if let audience = value.stringValue, !audience.isEmpty {
+                    settings.audience = audience
+                } else {
+                    throw SettingsError(field: name, reason: "must be a non-empty string or null")
+                }
+            case "auth_header_types":
+                guard case .array(let items) = value, !items.isEmpty,
+                    case let types = items.compactMap(\.stringValue), types.count == items.count,
+                    types.allSatisfy({ !$0.isEmpty && !$0.contains(" ") })
+                else {
+                    throw SettingsError(field: name, reason: "must be a non-empty list of words")
+                }
+                settings.authHeaderTypes = types
+            case "throttle_anon":
+                settings.throttleAnon = try Self.rate(value, name)
+            case "throttle_user":
+                settings.throttleUser = try Self.rate(value, name)
+            case "reuse_grace":
+                settings.reuseGrace = try Self.seconds(value, name, minimum: 0)
+            default:
+                throw SettingsError(field: name, reason: "unknown setting")
+            }
+        }
+        return settings
+    }
+
+    /// The settings as JSON, every name with its effective value.
+    public var json: [String: JSONValue] {
+        [
+            "access_token_lifetime": .number(Double(self.accessTokenLifetime)),
+            "refresh_token_lifetime": .number(Double(self.refreshTokenLifetime)),
+            "rotate_refresh_tokens": .bool(self.rotateRefreshTokens),
+            "blacklist_after_rotation": .bool(self.blacklistAfterRotation),
+            "update_last_login": .bool(self.updateLastLogin),
+            "algorithm": .string(self.algorithm.rawValue),
+            "leeway": .number(Double(self.leeway)),
+            "audience": self.audience.map(JSONValue.string) ?? .null,
+            "auth_header_types": .array(self.authHeaderTypes.map(JSONValue.string)),
+            "throttle_anon": self.throttleAnon.map { .string($0.description) } ?? .null,
+            "throttle_user": self.throttleUser.map { .string($0.description) } ?? .null,
+            "reuse_grace": .number(Double(self.reuseGrace)),
+        ]
+    }
+
+    private static let maximumSeconds = 10 * 365 * 86400
+
+    private static func seconds(_ value: JSONValue, _ name: String, minimum: Int) throws(SettingsError) -> Int {
+        guard let seconds = value.integerValue, seconds >= minimum, seconds <= Self.maximumSeconds else {
+            throw SettingsError(field: name, reason: "must be a whole number of seconds from \(minimum) to \(Self.maximumSeconds)")
+        }
+        return seconds
+    }
+
+    private static func bool(_ value: JSONValue, _ name: String) throws(SettingsError) -> Bool {
+        guard let bool = value.boolValue else { throw SettingsError(field: name, reason: "must be true or false") }
+        return bool
+    }
+
+    private static func rate(_ value: JSONValue, _ name: String) throws(SettingsError) -> ThrottleRate? {
+        if case .null = value { return nil }
+        guard let text = value.stringValue, let rate = ThrottleRate(text) else {
+            throw SettingsError(field: name, reason: "must be a rate such as \"20/min\", or null")
+        }
+        return rate
+    }
+}
+
+/// A setting with an unknown name or a bad value.
+public struct SettingsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The setting's name.
+    public var field: String
+    public var reason: String
+
+    public var description: String { "\(self.field): \(self.reason)" }
+}

@@ -1,0 +1,65 @@
+public import Foundation
+public import GatehousePostgres
+
+/// Signing keys in PostgreSQL, private material sealed with the master key.
+public struct KeyStore: Sendable {
+    let masterKey: MasterKey
+
+    public init(masterKey: MasterKey) {
+        self.masterKey = masterKey
+    }
+
+    /// A stored key, still sealed.
+    struct StoredKey {
+        var kid: String
+        var algorithm: SigningAlgorithm
+        var state: KeyState
+        var sealed: Data
+        var publicJWK: String?
+    }
+
+    /// Generates a key and stores it in `state` (`active` or `next`), inside the caller's transaction.
+    @discardableResult
+    public func createKey(
+        on connection: PostgresConnection,
+        tenantID: UUID,
+        environmentID: UUID,
+        algorithm: SigningAlgorithm,
+        state: KeyState
+    ) async throws -> String {
+        let kid = SigningKeyMaterial.newKid()
+        let material = try SigningKeyMaterial.generate(algorithm)
+        let sealed = try self.masterKey.seal(material.secret, kid: kid)
+        let jwk = try material.publicJWK(kid: kid).map { PostgresJSONB(JSONValue.object($0).jsonText) }
+        try await connection.query(
+            """
+            INSERT INTO signing_keys (tenant_id, environment_id, kid, alg, state, private_key, public_jwk, activated_at)
+            VALUES (\(tenantID), \(environmentID), \(kid), \(algorithm.rawValue), \(state.rawValue), \(sealed), \(jwk),
+                    CASE WHEN \(state.rawValue) = 'active' THEN now() END)
+            """
+        )
+        return kid
+    }
+
+    /// The `next`, `active` and `retiring` keys of an environment.
+    func ring(of environmentID: UUID, tenantID: UUID, database: PostgresClient) async throws -> [StoredKey] {
+        try await database.query(
+            """
+            SELECT kid, alg, state, private_key, public_jwk FROM signing_keys
+            WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state IN ('next', 'active', 'retiring')
+            ORDER BY created_at
+            """
+        ).map { row in
+            let (kid, alg, state, sealed, jwk) = try row.decode((String, String, String, Data, PostgresJSONB?).self)
+            guard let algorithm = SigningAlgorithm(rawValue: alg), let keyState = KeyState(rawValue: state) else {
+                throw KeyError(message: "key \(kid) has an unknown algorithm or state")
+            }
+            return StoredKey(kid: kid, algorithm: algorithm, state: keyState, sealed: sealed, publicJWK: jwk?.text)
+        }
+    }
+
+    /// Opens a stored key.
+    func material(of key: StoredKey) throws -> SigningKeyMaterial {
+        SigningKeyMaterial(algorithm: key.algorithm, secret: try self.masterKey.open(key.sealed, kid: key.kid))
+    }
+}

@@ -1,0 +1,88 @@
+public import Foundation
+public import GatehousePostgres
+
+/// Outstanding refresh tokens, by `jti`; the raw token is never stored.
+///
+/// Rotation is decided by the database: the old token is revoked by an `UPDATE` that only
+/// matches while it is still outstanding, so of any number of concurrent refreshes of one
+/// token exactly one finds the row.
+public struct RefreshTokenStore: Sendable {
+    public init() {}
+
+    /// Why a refresh token is no longer outstanding.
+    public enum RevocationReason: String, Sendable {
+        case rotated
+        case logout
+        case blacklisted
+        case reuse
+        case admin
+        case passwordChanged = "password_changed"
+        case deactivated
+        case keyRevoked = "key_revoked"
+    }
+
+    /// What is known of a token that was not outstanding.
+    public struct Spent: Sendable {
+        public var familyID: UUID
+        public var reason: RevocationReason?
+        public var revokedAt: Date?
+    }
+
+    /// Records a newly issued refresh token.
+    public func record(
+        on connection: PostgresConnection,
+        realm: Realm,
+        claims: TokenClaims,
+        familyID: UUID,
+        parent: UUID?
+    ) async throws {
+        try await connection.query(
+            """
+            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
+            VALUES (\(realm.tenantID), \(claims.jti), \(realm.environmentID), \(claims.userID), \(familyID), \(parent),
+                    \(claims.kid), \(claims.issuedAt), \(claims.expiresAt))
+            """
+        )
+    }
+
+    /// Revokes the token if it is still outstanding; returns its family when it was.
+    public func revoke(
+        on connection: PostgresConnection,
+        realm: Realm,
+        jti: UUID,
+        reason: RevocationReason
+    ) async throws -> UUID? {
+        try await connection.query(
+            """
+            UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = \(reason.rawValue)
+            WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID) AND revoked_at IS NULL
+            RETURNING family_id
+            """
+        ).first?.decode(UUID.self)
+    }
+
+    /// The family and revocation of a token, whatever its state; `nil` when unknown.
+    public func find(on connection: PostgresConnection, realm: Realm, jti: UUID) async throws -> Spent? {
+        guard
+            let row = try await connection.query(
+                """
+                SELECT family_id, revoked_reason, revoked_at FROM refresh_tokens
+                WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID)
+                """
+            ).first
+        else { return nil }
+        let (familyID, reason, revokedAt) = try row.decode((UUID, String?, Date?).self)
+        return Spent(familyID: familyID, reason: reason.flatMap(RevocationReason.init(rawValue:)), revokedAt: revokedAt)
+    }
+
+    /// Revokes every outstanding token of a family (a replayed token: theft).
+    @discardableResult
+    public func revokeFamily(on connection: PostgresConnection, realm: Realm, familyID: UUID) async throws -> Int {
+        try await connection.query(
+            """
+            UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'reuse'
+            WHERE tenant_id = \(realm.tenantID) AND family_id = \(familyID) AND revoked_at IS NULL
+            """
+        ).affectedRows
+    }
+}

@@ -1,0 +1,125 @@
+public import Foundation
+import JWTKit
+
+/// Makes and checks compact JWS tokens against a ``KeyRing``.
+///
+/// The algorithm always comes from the key found by `kid`: a header that names another
+/// algorithm (`none`, or HS256 over an ES256 key's public bytes) is refused before any
+/// signature is computed, and an unknown `kid` is refused, never tried against a default.
+public struct TokenCodec: Sendable {
+    /// Longest token accepted; a real one is well under 2 KB.
+    static let maximumLength = 8192
+
+    /// The issuer (`iss`) of the realm.
+    public let issuer: String
+    /// The audience (`aud`) of the realm, when set.
+    public let audience: String?
+    /// Seconds of clock skew tolerated on `exp`.
+    public let leeway: Int
+
+    public init(issuer: String, audience: String?, leeway: Int) {
+        self.issuer = issuer
+        self.audience = audience
+        self.leeway = leeway
+    }
+
+    private struct Header: Codable {
+        var alg: String
+        var typ: String?
+        var kid: String?
+    }
+
+    private struct Claims: Decodable {
+        var token_type: String?
+        var iss: String?
+        var sub: String?
+        var user_id: String?
+        var exp: Double?
+        var iat: Double?
+        var jti: String?
+        var aud: Audience?
+    }
+
+    /// `aud` may be one string or a list of them (RFC 7519 §4.1.3).
+    private enum Audience: Decodable {
+        case one(String)
+        case many([String])
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let one = try? container.decode(String.self) {
+                self = .one(one)
+            } else {
+                self = .many(try container.decode([String].self))
+            }
+        }
+
+        func contains(_ audience: String) -> Bool {
+            switch self {
+            case .one(let one): one == audience
+            case .many(let many): many.contains(audience)
+            }
+        }
+    }
+
+    /// Signs a token with the ring's active key.
+    /// - Parameters:
+    ///   - type: access or refresh.
+    ///   - claims: the payload, standard claims included.
+    ///   - key: the signing key.
+    public func sign(_ type: TokenType, claims: [String: JSONValue], with key: KeyRing.Key) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        let header = try encoder.encode(Header(alg: key.algorithm.rawValue, typ: type.headerType, kid: key.kid))
+        let payload = try encoder.encode(JSONValue.object(claims))
+        var token = Base64URL.encode(header) + "." + Base64URL.encode(payload)
+        let signature = try key.signer.sign(Array(token.utf8))
+        token += "." + Base64URL.encode(signature)
+        return token
+    }
+
+    /// Checks a token's form, key, signature, type and claims.
+    /// - Parameters:
+    ///   - token: the compact JWS.
+    ///   - ring: the realm's keys.
+    ///   - expected: the type the endpoint needs; `nil` accepts either (SimpleJWT's verify).
+    ///   - now: the time to check `exp` against.
+    public func verify(_ token: String, ring: KeyRing, expecting expected: TokenType?, now: Date = Date()) throws(TokenError) -> TokenClaims {
+        let bytes = Array(token.utf8)
+        guard bytes.count <= Self.maximumLength else { throw .invalid }
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty,
+            let headerJSON = Base64URL.decode(parts[0]),
+            let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON)),
+            let kid = header.kid
+        else { throw .invalid }
+        guard let key = ring.verificationKey(kid: kid) else { throw .unknownKey(kid: kid) }
+        guard header.alg == key.algorithm.rawValue,
+            let signature = Base64URL.decode(parts[2]),
+            (try? key.signer.verify(signature, signs: bytes[..<(parts[0].count + 1 + parts[1].count)])) == true
+        else { throw .invalid }
+
+        guard let payloadJSON = Base64URL.decode(parts[1]),
+            let claims = try? JSONDecoder().decode(Claims.self, from: Data(payloadJSON)),
+            let typeName = claims.token_type, let type = TokenType(rawValue: typeName),
+            let subject = claims.sub, subject == claims.user_id, let userID = UUID(uuidString: subject),
+            let jtiText = claims.jti, let jti = UUID(uuidString: jtiText),
+            let exp = claims.exp, let iat = claims.iat, claims.iss == self.issuer
+        else { throw .invalid }
+        // typ and token_type must agree: a refresh token dressed as an access token is forged.
+        guard header.typ == type.headerType else { throw .invalid }
+        if let audience = self.audience {
+            guard let tokenAudience = claims.aud, tokenAudience.contains(audience) else { throw .invalid }
+        }
+        guard now.timeIntervalSince1970 < exp + Double(self.leeway) else { throw .expired }
+        if let expected, expected != type { throw .wrongType }
+        return TokenClaims(
+            type: type,
+            userID: userID,
+            jti: jti,
+            issuedAt: Date(timeIntervalSince1970: iat),
+            expiresAt: Date(timeIntervalSince1970: exp),
+            kid: kid
+        )
+    }
+}

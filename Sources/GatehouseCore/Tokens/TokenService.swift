@@ -1,0 +1,277 @@
+public import Foundation
+public import GatehousePostgres
+
+/// The public API of a realm: SimpleJWT's obtain, refresh, verify, blacklist, logout and me.
+public final class TokenService: Sendable {
+    /// A failure the client is told about.
+    public enum Failure: Error, Sendable, Equatable {
+        /// Wrong username or password, or an inactive user (the same answer for each).
+        case noActiveAccount
+        /// The token was refused.
+        case token(TokenError)
+        /// A refresh token that is not the caller's (logout).
+        case notOwnToken
+    }
+
+    /// An issued pair; `refresh` is `nil` when a refresh does not rotate.
+    public struct Pair: Sendable {
+        public var access: String
+        public var refresh: String?
+    }
+
+    public let realms: RealmDirectory
+    private let database: PostgresClient
+    private let hasher: PasswordHasher
+    private let users: UserStore
+    private let refreshTokens = RefreshTokenStore()
+
+    public init(database: PostgresClient, realms: RealmDirectory, hasher: PasswordHasher) {
+        self.database = database
+        self.realms = realms
+        self.hasher = hasher
+        self.users = UserStore(database: database)
+    }
+
+    /// Logs a user in: a new access token and a new refresh token family.
+    public func obtainPair(in realm: Realm, username: String, password: String) async throws -> Pair {
+        let user = try await self.users.find(tenantID: realm.tenantID, username: username)
+        let check = try await self.hasher.check(password, against: user?.passwordHash)
+        guard case .match(let needsRehash) = check, let user, user.isActive else {
+            throw Failure.noActiveAccount
+        }
+        let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
+        let now = Date()
+        return try await self.database.withTransaction { connection in
+            if realm.settings.updateLastLogin || rehashed != nil {
+                try await connection.query(
+                    """
+                    UPDATE users SET last_login = CASE WHEN \(realm.settings.updateLastLogin) THEN \(now) ELSE last_login END,
+                                     password_hash = coalesce(\(rehashed), password_hash)
+                    WHERE tenant_id = \(realm.tenantID) AND id = \(user.id)
+                    """
+                )
+            }
+            let familyID = UUID()
+            let refresh = try await self.issueRefresh(
+                on: connection,
+                realm: realm,
+                user: user,
+                familyID: familyID,
+                jti: familyID,
+                parent: nil,
+                now: now
+            )
+            return Pair(access: try self.issueAccess(realm: realm, user: user, now: now), refresh: refresh)
+        }
+    }
+
+    /// Exchanges a refresh token for a new access token and, when rotation is on, a new
+    /// refresh token; the old one is blacklisted when the realm says so. Presenting a
+    /// token that was already rotated revokes its whole family.
+    public func refresh(in realm: Realm, token: String) async throws -> Pair {
+        let claims = try await self.verified(token, in: realm, expecting: .refresh)
+        let settings = realm.settings
+        let now = Date()
+        enum Outcome {
+            case issued(Pair)
+            case refused(TokenError)
+        }
+        let outcome: Outcome = try await self.database.withTransaction { connection in
+            let familyID: UUID
+            if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
+                if let family = try await self.refreshTokens.revoke(on: connection, realm: realm, jti: claims.jti, reason: .rotated) {
+                    familyID = family
+                } else {
+                    return .refused(try await self.spent(on: connection, realm: realm, jti: claims.jti, now: now))
+                }
+            } else {
+                guard let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti), known.reason == nil else {
+                    return .refused(.revoked)
+                }
+                familyID = known.familyID
+            }
+            guard let user = try await self.activeUser(on: connection, realm: realm, claims: claims) else {
+                return .refused(.revoked)
+            }
+            let access = try self.issueAccess(realm: realm, user: user, now: now)
+            guard settings.rotateRefreshTokens else { return .issued(Pair(access: access, refresh: nil)) }
+            let refresh = try await self.issueRefresh(
+                on: connection,
+                realm: realm,
+                user: user,
+                familyID: familyID,
+                jti: UUID(),
+                parent: claims.jti,
+                now: now
+            )
+            return .issued(Pair(access: access, refresh: refresh))
+        }
+        switch outcome {
+        case .issued(let pair): return pair
+        case .refused(let error): throw Failure.token(error)
+        }
+    }
+
+    /// What to answer for a refresh token that was not outstanding; revokes the family
+    /// when it is a replay of a rotated token outside the grace period.
+    private func spent(on connection: PostgresConnection, realm: Realm, jti: UUID, now: Date) async throws -> TokenError {
+        guard let spent = try await self.refreshTokens.find(on: connection, realm: realm, jti: jti) else { return .revoked }
+        if spent.reason == .rotated, let revokedAt = spent.revokedAt,
+            now.timeIntervalSince(revokedAt) >= Double(realm.settings.reuseGrace)
+        {
+            try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: spent.familyID)
+        }
+        return .revoked
+    }
+
+    /// Checks a token of either type (SimpleJWT's verify): signature, expiry, type, blacklist,
+    /// the user's revocation instant and whether the user is active.
+    public func verify(in realm: Realm, token: String) async throws {
+        let claims = try await self.verified(token, in: realm, expecting: nil)
+        let valid = try await self.database.withConnection { connection in
+            if claims.type == .refresh {
+                let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti)
+                guard let known, known.reason == nil else { return false }
+            }
+            return try await self.activeUser(on: connection, realm: realm, claims: claims) != nil
+        }
+        guard valid else { throw Failure.token(.revoked) }
+    }
+
+    /// Blacklists a refresh token (SimpleJWT's blacklist endpoint).
+    public func blacklist(in realm: Realm, token: String) async throws {
+        let claims = try await self.verified(token, in: realm, expecting: .refresh)
+        let revoked = try await self.database.withConnection {
+            try await self.refreshTokens.revoke(on: $0, realm: realm, jti: claims.jti, reason: .blacklisted)
+        }
+        guard revoked != nil else { throw Failure.token(.revoked) }
+    }
+
+    /// The user an access token speaks for, if it is valid and the user active and not revoked.
+    public func authenticate(in realm: Realm, accessToken: String) async throws -> User {
+        let claims = try await self.verified(accessToken, in: realm, expecting: .access)
+        let user = try await self.database.withConnection { try await self.activeUser(on: $0, realm: realm, claims: claims) }
+        guard let user else { throw Failure.token(.revoked) }
+        return user
+    }
+
+    /// Blacklists the caller's own refresh token.
+    public func logout(in realm: Realm, user: User, refreshToken: String) async throws {
+        guard let claims = try? await self.verified(refreshToken, in: realm, expecting: .refresh), claims.userID == user.id else {
+            throw Failure.notOwnToken
+        }
+        let revoked = try await self.database.withConnection {
+            try await self.refreshTokens.revoke(on: $0, realm: realm, jti: claims.jti, reason: .logout)
+        }
+        guard revoked != nil else { throw Failure.notOwnToken }
+    }
+
+    /// Verifies a token's signature and claims; an unknown `kid` reloads the realm once,
+    /// in case the key was made by another instance a moment ago.
+    private func verified(_ token: String, in realm: Realm, expecting type: TokenType?) async throws -> TokenClaims {
+        do {
+            return try realm.codec.verify(token, ring: realm.ring, expecting: type)
+        } catch .unknownKey {
+            guard
+                let reloaded = try await self.realms.realm(tenant: realm.tenantSlug, environment: realm.environmentSlug, refresh: true),
+                reloaded.environmentID == realm.environmentID
+            else { throw Failure.token(.invalid) }
+            do {
+                return try reloaded.codec.verify(token, ring: reloaded.ring, expecting: type)
+            } catch {
+                throw Failure.token(error)
+            }
+        } catch {
+            throw Failure.token(error)
+        }
+    }
+
+    /// The token's user when active and not revoked since the token was issued.
+    private func activeUser(on connection: PostgresConnection, realm: Realm, claims: TokenClaims) async throws -> User? {
+        guard
+            let (user, environmentRevocation) = try await self.users.find(
+                on: connection,
+                tenantID: realm.tenantID,
+                id: claims.userID,
+                environmentID: realm.environmentID
+            ), user.isActive
+        else { return nil }
+        for instant in [user.revokedBefore, realm.revokedBefore, environmentRevocation] {
+            if let instant, claims.issuedAt < instant { return nil }
+        }
+        return user
+    }
+
+    private func issueAccess(realm: Realm, user: User, now: Date) throws -> String {
+        var claims = user.claims
+        for reserved in ["token_type", "iss", "sub", "user_id", "exp", "iat", "jti", "aud", "nbf", "username", "role"] {
+            claims.removeValue(forKey: reserved)
+        }
+        claims["username"] = .string(user.username)
+        claims["role"] = .string(user.role)
+        let standard = self.standardClaims(
+            .access,
+            realm: realm,
+            user: user,
+            jti: UUID(),
+            now: now,
+            lifetime: realm.settings.accessTokenLifetime
+        )
+        claims.merge(standard.claims) { _, standard in standard }
+        return try realm.codec.sign(.access, claims: claims, with: realm.ring.active)
+    }
+
+    private func issueRefresh(
+        on connection: PostgresConnection,
+        realm: Realm,
+        user: User,
+        familyID: UUID,
+        jti: UUID,
+        parent: UUID?,
+        now: Date
+    ) async throws -> String {
+        let (claims, tokenClaims) = self.standardClaims(
+            .refresh,
+            realm: realm,
+            user: user,
+            jti: jti,
+            now: now,
+            lifetime: realm.settings.refreshTokenLifetime
+        )
+        try await self.refreshTokens.record(on: connection, realm: realm, claims: tokenClaims, familyID: familyID, parent: parent)
+        return try realm.codec.sign(.refresh, claims: claims, with: realm.ring.active)
+    }
+
+    private func standardClaims(
+        _ type: TokenType,
+        realm: Realm,
+        user: User,
+        jti: UUID,
+        now: Date,
+        lifetime: Int
+    ) -> (claims: [String: JSONValue], tokenClaims: TokenClaims) {
+        // iat keeps milliseconds (RFC 7519 NumericDate allows fractions) so a revocation in
+        // the same second as a login tells the two apart; exp stays whole seconds.
+        let issuedAt = (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000
+        let expiresAt = (now.timeIntervalSince1970 + Double(lifetime)).rounded(.down)
+        var claims: [String: JSONValue] = [
+            "token_type": .string(type.rawValue),
+            "iss": .string(realm.issuer),
+            "sub": .string(user.id.uuidString.lowercased()),
+            "user_id": .string(user.id.uuidString.lowercased()),
+            "iat": .number(issuedAt),
+            "exp": .number(expiresAt),
+            "jti": .string(jti.uuidString.lowercased()),
+        ]
+        if let audience = realm.settings.audience { claims["aud"] = .string(audience) }
+        let tokenClaims = TokenClaims(
+            type: type,
+            userID: user.id,
+            jti: jti,
+            issuedAt: Date(timeIntervalSince1970: issuedAt),
+            expiresAt: Date(timeIntervalSince1970: expiresAt),
+            kid: realm.ring.active.kid
+        )
+        return (claims, tokenClaims)
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+public import GatehouseCore
+import GatehousePostgres
+import HTTPTypes
+public import Hummingbird
+
+/// The public API of a realm under `/t/{tenant}/{env}`: SimpleJWT's paths, so a SimpleJWT
+/// client moves over by changing its base URL.
+public struct RealmController: Sendable {
+    let tokens: TokenService
+
+    public init(tokens: TokenService) {
+        self.tokens = tokens
+    }
+
+    struct Pair: ResponseEncodable {
+        var access: String
+        var refresh: String?
+    }
+
+    struct Empty: ResponseEncodable {}
+
+    struct Me: ResponseEncodable {
+        var id: String
+        var username: String
+        var role: String
+    }
+
+    struct Keys: ResponseEncodable {
+        var keys: [[String: JSONValue]]
+    }
+
+    struct Discovery: ResponseEncodable {
+        var issuer: String
+        var jwks_uri: String
+        var token_endpoint: String
+        var token_endpoint_auth_methods_supported = ["none"]
+        var grant_types_supported = ["password", "refresh_token"]
+        var id_token_signing_alg_values_supported: [String]
+        var response_types_supported = ["token"]
+        var subject_types_supported = ["public"]
+    }
+
+    /// Adds the routes to `router`.
+    public func register<Context: RequestContext>(on router: Router<Context>) {
+        let realm = router.group("t/:tenant/:environment")
+        realm.post("api/token") { request, context in
+            let realm = try await self.realm(context)
+            let fields = try await RequestFields.read(from: request)
+            let values = try fields.strings("username", "password")
+            let pair = try await self.answer { try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1]) }
+            return Pair(access: pair.access, refresh: pair.refresh)
+        }
+        realm.post("api/token/refresh") { request, context in
+            let realm = try await self.realm(context)
+            let token = try await RequestFields.read(from: request).strings("refresh")[0]
+            let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
+            return Pair(access: pair.access, refresh: pair.refresh)
+        }
+        realm.post("api/token/verify") { request, context in
+            let realm = try await self.realm(context)
+            let token = try await RequestFields.read(from: request).strings("token")[0]
+            try await self.answer { try await self.tokens.verify(in: realm, token: token) }
+            return Empty()
+        }
+        realm.post("api/token/blacklist") { request, context in
+            let realm = try await self.realm(context)
+            let token = try await RequestFields.read(from: request).strings("refresh")[0]
+            try await self.answer { try await self.tokens.blacklist(in: realm, token: token) }
+            return Empty()
+        }
+        realm.post("api/logout") { request, context -> Response in
+            let realm = try await self.realm(context)
+            let user = try await self.authenticate(request, realm: realm)
+            let fields = try await RequestFields.read(from: request)
+            let refresh: String
+            do {
+                refresh = try fields.strings("refresh")[0]
+            } catch {
+                throw APIError(.badRequest, code: "invalid_request", detail: "refresh required", fields: ["refresh": ["This field is required."]])
+            }
+            try await self.answer { try await self.tokens.logout(in: realm, user: user, refreshToken: refresh) }
+            return Response(status: .resetContent)
+        }
+        realm.get("api/me") { request, context in
+            let realm = try await self.realm(context)
+            let user = try await self.authenticate(request, realm: realm)
+            return Me(id: user.id.uuidString.lowercased(), username: user.username, role: user.role)
+        }
+        realm.get(".well-known/jwks.json") { _, context in
+            Keys(keys: try await self.realm(context).ring.published)
+        }
+        realm.get(".well-known/openid-configuration") { _, context in
+            let realm = try await self.realm(context)
+            return Discovery(
+                issuer: realm.issuer,
+                jwks_uri: realm.issuer + "/.well-known/jwks.json",
+                token_endpoint: realm.issuer + "/api/token/",
+                id_token_signing_alg_values_supported: [realm.ring.active.algorithm.rawValue]
+            )
+        }
+    }
+
+    /// The realm of the path; the same 404 for an unknown tenant and an unknown environment.
+    private func realm(_ context: some RequestContext) async throws -> Realm {
+        guard let tenant = context.parameters.get("tenant"), let environment = context.parameters.get("environment"),
+            let realm = try await self.tokens.realms.realm(tenant: tenant, environment: environment)
+        else { throw APIError.realmNotFound }
+        return realm
+    }
+
+    /// The user of the request's bearer access token.
+    private func authenticate(_ request: Request, realm: Realm) async throws -> User {
+        guard let header = request.headers[.authorization] else { throw APIError.notAuthenticated }
+        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, realm.settings.authHeaderTypes.contains(String(parts[0])) else {
+            throw APIError.notAuthenticated
+        }
+        return try await self.answer { try await self.tokens.authenticate(in: realm, accessToken: String(parts[1])) }
+    }
+
+    /// Runs `body`, turning the token service's failures into their answers.
+    private func answer<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as TokenService.Failure {
+            throw APIError(failure)
+        }
+    }
+}

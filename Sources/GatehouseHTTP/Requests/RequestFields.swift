@@ -1,0 +1,69 @@
+import Foundation
+import GatehouseCore
+import HTTPTypes
+public import Hummingbird
+
+/// The string fields of a request body, JSON or `application/x-www-form-urlencoded`, as
+/// SimpleJWT accepts them.
+public struct RequestFields: Sendable {
+    /// Largest body read; a token request is a few kilobytes at most.
+    public static let maximumBodySize = 64 * 1024
+
+    private var values: [String: JSONValue]
+
+    /// Reads and parses the body.
+    /// - Throws: ``APIError`` 415 for another media type, 413 for a body that is too large,
+    ///   400 for one that does not parse or is not an object.
+    public static func read(from request: Request) async throws -> RequestFields {
+        var request = request
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        let buffer = try await request.collectBody(upTo: Self.maximumBodySize)
+        let body = Array(buffer.readableBytesView)
+        if mediaType == "application/json" || (mediaType == nil && body.first == UInt8(ascii: "{")) {
+            guard let value = try? JSONValue.parse(body), let object = value.objectValue else {
+                throw APIError(.badRequest, code: "invalid_request", detail: "JSON parse error: the body must be a JSON object.")
+            }
+            return RequestFields(values: object)
+        }
+        guard mediaType == "application/x-www-form-urlencoded" || mediaType == nil else {
+            throw APIError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Unsupported media type in request.")
+        }
+        return RequestFields(values: Self.form(body).mapValues(JSONValue.string))
+    }
+
+    /// The string fields `names`, or a 400 naming each missing or mistyped one.
+    public func strings(_ names: String...) throws -> [String] {
+        var fields: [String: [String]] = [:]
+        var result: [String] = []
+        for name in names {
+            switch self.values[name] {
+            case .string(let value) where !value.isEmpty:
+                result.append(value)
+            case .none, .null, .string:
+                fields[name] = ["This field is required."]
+            default:
+                fields[name] = ["Not a valid string."]
+            }
+        }
+        guard fields.isEmpty else {
+            throw APIError(.badRequest, code: "invalid_request", detail: "Invalid request.", fields: fields)
+        }
+        return result
+    }
+
+    /// `a=1&b=two+words` with percent-decoding; a malformed pair is kept as it came.
+    private static func form(_ body: [UInt8]) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in String(decoding: body, as: UTF8.self).split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ text: Substring) -> String {
+                let spaced = text.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            let name = decode(parts[0])
+            if fields[name] == nil { fields[name] = parts.count > 1 ? decode(parts[1]) : "" }
+        }
+        return fields
+    }
+}

@@ -1,0 +1,80 @@
+public import Foundation
+public import GatehouseCore
+public import GatehousePostgres
+import NIOPosix
+
+/// A deployment for tests: a migrated database of its own, a master key, tenant `demo`
+/// with environments `prod` and `staging`, tenant `other`, and user `alice` (password
+/// `secret`) in `demo`, served by a ``TokenService``.
+public struct TestDeployment: Sendable {
+    public let database: PostgresClient
+    public let masterKey: MasterKey
+    public let tokens: TokenService
+    public let users: UserStore
+    public let publicURL = "http://gatehouse.test"
+
+    /// Argon2id at a low cost: the tests check behaviour, not cost.
+    public static let cheapArgon2 = Argon2Parameters(memoryKiB: 1024, iterations: 1, parallelism: 1)
+
+    private static let hashing: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 2)
+        pool.start()
+        return pool
+    }()
+
+    /// A hasher at ``cheapArgon2``.
+    public static func hasher() throws -> PasswordHasher {
+        try PasswordHasher(parameters: Self.cheapArgon2, threadPool: Self.hashing)
+    }
+
+    /// Runs `body` with a fresh deployment and shuts it down afterwards.
+    /// - Parameter settings: overrides of `demo/prod`'s settings.
+    public static func with<Result>(
+        settings: [String: JSONValue] = [:],
+        _ body: (TestDeployment) async throws -> Result
+    ) async throws -> Result {
+        try await TestPostgres.withClient(migrated: true, poolSize: 8) { database in
+            let masterKey = MasterKey.generate().key
+            let keys = KeyStore(masterKey: masterKey)
+            let tenants = TenantStore(database: database)
+            let demo = try await tenants.create(slug: "demo", environments: ["staging"], keys: keys)
+            try await database.withTransaction { connection in
+                try await tenants.createEnvironment(on: connection, tenantID: demo, slug: "prod", settings: settings, keys: keys)
+            }
+            try await tenants.create(slug: "other", environments: ["prod"], keys: keys)
+            let hasher = try Self.hasher()
+            let deployment = TestDeployment(
+                database: database,
+                masterKey: masterKey,
+                tokens: TokenService(
+                    database: database,
+                    realms: RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test"),
+                    hasher: hasher
+                ),
+                users: UserStore(database: database)
+            )
+            try await deployment.createUser("alice", password: "secret", tenant: demo)
+            return try await body(deployment)
+        }
+    }
+
+    /// Creates a user with a password hashed at ``cheapArgon2``.
+    @discardableResult
+    public func createUser(_ username: String, password: String, tenant: UUID, isActive: Bool = true) async throws -> User {
+        let hash = try await Self.hasher().hash(password)
+        return try await self.users.create(tenantID: tenant, username: username, passwordHash: hash, isActive: isActive)
+    }
+
+    /// The id of a tenant.
+    public func tenantID(_ slug: String) async throws -> UUID {
+        try await self.database.query("SELECT id FROM tenants WHERE slug = \(slug)").single(UUID.self)
+    }
+
+    /// A realm, loaded.
+    public func realm(_ tenant: String = "demo", _ environment: String = "prod") async throws -> Realm {
+        guard let realm = try await self.tokens.realms.realm(tenant: tenant, environment: environment, refresh: true) else {
+            throw ClusterError(message: "no realm \(tenant)/\(environment)")
+        }
+        return realm
+    }
+}
