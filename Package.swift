@@ -126,7 +126,9 @@ let package = Package(
                 "GatehouseCore",
                 "GatehouseHTTP",
                 "GatehouseTestSupport",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ],
             swiftSettings: swiftSettings
         ),
