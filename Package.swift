@@ -134,7 +134,8 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCLITests",
-            dependencies: ["GatehouseCLI", "GatehousePostgres", "GatehouseTestSupport"],
+            dependencies: ["GatehouseCLI", "GatehouseCore", "GatehousePostgres", "GatehouseTestSupport"],
+            exclude: ["Scripts"],
             swiftSettings: swiftSettings
         ),
     ]

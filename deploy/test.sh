@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./deploy/prerequisites.sh
+# A third-party JWT library, for the test that verifies our tokens through JWKS discovery.
+python3 -c 'import jwt' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check 'pyjwt[crypto]' >/dev/null 2>&1 \
+  || python3 -m pip install -q --disable-pip-version-check --break-system-packages 'pyjwt[crypto]' >/dev/null
 
 export GATEHOUSE_PG_DIR="/tmp/gatehouse-test-$$-$RANDOM"
 export GATEHOUSE_PG_FSYNC=off

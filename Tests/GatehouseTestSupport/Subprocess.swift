@@ -1,5 +1,5 @@
-import Foundation
-import Glibc
+public import Foundation
+public import Glibc
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`.
 ///
@@ -64,4 +64,74 @@ public enum Subprocess {
 public struct SubprocessError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { self.message }
+}
+
+extension Subprocess {
+    /// A program running in the background, its output going to files.
+    public final class Running: Sendable {
+        public let pid: pid_t
+        let folder: URL
+
+        init(pid: pid_t, folder: URL) {
+            self.pid = pid
+            self.folder = folder
+        }
+
+        /// What it wrote to standard error so far.
+        public var stderr: String {
+            (try? String(contentsOf: self.folder.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+        }
+
+        /// Sends `signal` and waits for the exit; returns the exit status.
+        @discardableResult
+        public func stop(signal: Int32 = SIGTERM) -> Int32 {
+            kill(self.pid, signal)
+            var status: Int32 = 0
+            while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+            try? FileManager.default.removeItem(at: self.folder)
+            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+    }
+
+    /// Starts a program and returns without waiting for it.
+    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Running {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-run-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, folder.appendingPathComponent("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv + envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw SubprocessError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
+        }
+        return Running(pid: pid, folder: folder)
+    }
+
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    public static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
+                guard bind(socket, pointer, length) == 0 else { return -1 }
+                return getsockname(socket, pointer, &length)
+            }
+        }
+        guard bound == 0 else { throw SubprocessError(message: "no free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
 }
