@@ -117,7 +117,12 @@ let package = Package(
         ),
         .testTarget(
             name: "GatehouseCoreTests",
-            dependencies: ["GatehouseCore", "GatehouseTestSupport", .product(name: "NIOPosix", package: "swift-nio")],
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseTestSupport",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

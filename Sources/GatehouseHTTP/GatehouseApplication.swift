@@ -13,7 +13,7 @@ public enum GatehouseApplication {
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         HealthController(database: database).register(on: router)
-        RealmController(tokens: tokens).register(on: router)
+        RealmController(tokens: tokens, limiter: RateLimiter()).register(on: router)
         return router
     }
 

@@ -1,13 +1,17 @@
 public import Foundation
 public import Hummingbird
+public import NIOCore
 
-/// The request context of every route: JSON answers without escaped slashes, so issuer URLs
-/// read as they are.
-public struct GatehouseRequestContext: RequestContext {
+/// The request context of every route: the client's address, and JSON answers without
+/// escaped slashes, so issuer URLs read as they are.
+public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The client's address, for `throttle_anon`.
+    public let remoteAddress: SocketAddress?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
     }
 
     public var responseEncoder: JSONEncoder {

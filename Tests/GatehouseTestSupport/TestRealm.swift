@@ -28,7 +28,8 @@ public struct TestDeployment: Sendable {
     }
 
     /// Runs `body` with a fresh deployment and shuts it down afterwards.
-    /// - Parameter settings: overrides of `demo/prod`'s settings.
+    /// - Parameter settings: overrides of `demo/prod`'s settings; its throttles are off
+    ///   unless set here.
     public static func with<Result>(
         settings: [String: JSONValue] = [:],
         _ body: (TestDeployment) async throws -> Result
@@ -39,7 +40,14 @@ public struct TestDeployment: Sendable {
             let tenants = TenantStore(database: database)
             let demo = try await tenants.create(slug: "demo", environments: ["staging"], keys: keys)
             try await database.withTransaction { connection in
-                try await tenants.createEnvironment(on: connection, tenantID: demo, slug: "prod", settings: settings, keys: keys)
+                let unthrottled: [String: JSONValue] = ["throttle_anon": nil, "throttle_user": nil]
+                try await tenants.createEnvironment(
+                    on: connection,
+                    tenantID: demo,
+                    slug: "prod",
+                    settings: unthrottled.merging(settings) { $1 },
+                    keys: keys
+                )
             }
             try await tenants.create(slug: "other", environments: ["prod"], keys: keys)
             let hasher = try Self.hasher()

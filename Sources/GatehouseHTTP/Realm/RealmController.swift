@@ -8,9 +8,14 @@ public import Hummingbird
 /// client moves over by changing its base URL.
 public struct RealmController: Sendable {
     let tokens: TokenService
+    let limiter: RateLimiter
 
-    public init(tokens: TokenService) {
+    /// - Parameters:
+    ///   - tokens: the realms' token service.
+    ///   - limiter: counts requests for the realms' throttles.
+    public init(tokens: TokenService, limiter: RateLimiter) {
         self.tokens = tokens
+        self.limiter = limiter
     }
 
     struct Pair: ResponseEncodable {
@@ -42,10 +47,11 @@ public struct RealmController: Sendable {
     }
 
     /// Adds the routes to `router`.
-    public func register<Context: RequestContext>(on router: Router<Context>) {
+    public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let realm = router.group("t/:tenant/:environment")
         realm.post("api/token") { request, context in
             let realm = try await self.realm(context)
+            try self.throttleAnonymous(realm, context)
             let fields = try await RequestFields.read(from: request)
             let values = try fields.strings("username", "password")
             let pair = try await self.answer { try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1]) }
@@ -53,18 +59,21 @@ public struct RealmController: Sendable {
         }
         realm.post("api/token/refresh") { request, context in
             let realm = try await self.realm(context)
+            try self.throttleAnonymous(realm, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
             return Pair(access: pair.access, refresh: pair.refresh)
         }
         realm.post("api/token/verify") { request, context in
             let realm = try await self.realm(context)
+            try self.throttleAnonymous(realm, context)
             let token = try await RequestFields.read(from: request).strings("token")[0]
             try await self.answer { try await self.tokens.verify(in: realm, token: token) }
             return Empty()
         }
         realm.post("api/token/blacklist") { request, context in
             let realm = try await self.realm(context)
+            try self.throttleAnonymous(realm, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             try await self.answer { try await self.tokens.blacklist(in: realm, token: token) }
             return Empty()
@@ -72,6 +81,7 @@ public struct RealmController: Sendable {
         realm.post("api/logout") { request, context -> Response in
             let realm = try await self.realm(context)
             let user = try await self.authenticate(request, realm: realm)
+            try self.throttle(realm, user: user)
             let fields = try await RequestFields.read(from: request)
             let refresh: String
             do {
@@ -85,6 +95,7 @@ public struct RealmController: Sendable {
         realm.get("api/me") { request, context in
             let realm = try await self.realm(context)
             let user = try await self.authenticate(request, realm: realm)
+            try self.throttle(realm, user: user)
             return Me(id: user.id.uuidString.lowercased(), username: user.username, role: user.role)
         }
         realm.get(".well-known/jwks.json") { _, context in
@@ -107,6 +118,30 @@ public struct RealmController: Sendable {
             let realm = try await self.tokens.realms.realm(tenant: tenant, environment: environment)
         else { throw APIError.realmNotFound }
         return realm
+    }
+
+    /// `throttle_anon`: requests without a user, counted by client address.
+    private func throttleAnonymous(_ realm: Realm, _ context: some RemoteAddressRequestContext) throws {
+        guard let rate = realm.settings.throttleAnon else { return }
+        let client = context.remoteAddress?.ipAddress ?? "unknown"
+        try self.admit("\(realm.environmentID) anon \(client)", rate: rate)
+    }
+
+    /// `throttle_user`: requests of an authenticated user, counted by user.
+    private func throttle(_ realm: Realm, user: User) throws {
+        guard let rate = realm.settings.throttleUser else { return }
+        try self.admit("\(realm.environmentID) user \(user.id)", rate: rate)
+    }
+
+    private func admit(_ key: String, rate: ThrottleRate) throws {
+        if let retryAfter = self.limiter.admit(key, rate: rate) {
+            throw APIError(
+                .tooManyRequests,
+                code: "throttled",
+                detail: "Request was throttled. Expected available in \(retryAfter) seconds.",
+                headers: [.retryAfter: "\(retryAfter)"]
+            )
+        }
     }
 
     /// The user of the request's bearer access token.
