@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "gatehouse", targets: ["gatehouse"]),
         // For the benchmarks in deploy/bench, which are a package of their own.
         .library(name: "GatehousePostgres", targets: ["GatehousePostgres"]),
+        .library(name: "GatehouseCore", targets: ["GatehouseCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),

@@ -18,6 +18,13 @@ let package = Package(
         .executableTarget(
             name: "postgres-roundtrip",
             dependencies: [.product(name: "GatehousePostgres", package: gatehouse)]
-        )
+        ),
+        .executableTarget(
+            name: "bench-realm",
+            dependencies: [
+                .product(name: "GatehouseCore", package: gatehouse),
+                .product(name: "GatehousePostgres", package: gatehouse),
+            ]
+        ),
     ]
 )

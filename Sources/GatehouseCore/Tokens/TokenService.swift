@@ -40,6 +40,16 @@ public final class TokenService: Sendable {
             throw Failure.noActiveAccount
         }
         let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
+        return try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
+    }
+
+    /// Issues a pair to a user whose credentials were checked: a new refresh token family,
+    /// recorded, and `last_login` updated when the realm says so.
+    /// - Parameters:
+    ///   - realm: where the tokens are valid.
+    ///   - user: who they speak for.
+    ///   - rehashedPassword: a new hash to store for the user's password, if any.
+    public func issuePair(in realm: Realm, for user: User, rehashedPassword rehashed: String? = nil) async throws -> Pair {
         let now = Date()
         return try await self.database.withTransaction { connection in
             if realm.settings.updateLastLogin || rehashed != nil {

@@ -1,0 +1,91 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import NIOPosix
+
+/// Prepares the token API benchmark: tenant `bench` with environments `es256` and `hs256`
+/// (throttles off, as the peer runs with PEER_THROTTLE=0), users user0..user999 with
+/// password `pw` (one Argon2id hash at the default cost, shared), and for each environment
+/// an access token and REFRESH_COUNT refresh tokens minted through the login code path.
+/// Prints the time of one Argon2id hash at the default cost as its last line.
+///
+///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR      (GATEHOUSE_MASTER_KEY set)
+@main
+enum BenchRealm {
+    static func main() async throws {
+        let arguments = CommandLine.arguments
+        guard arguments.count == 4, let count = Int(arguments[2]),
+            let masterKeyText = ProcessInfo.processInfo.environment["GATEHOUSE_MASTER_KEY"]
+        else {
+            print("usage: bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR (with GATEHOUSE_MASTER_KEY)")
+            return
+        }
+        let outDirectory = URL(fileURLWithPath: arguments[3])
+        let database = PostgresClient(configuration: PostgresConfiguration(connectionString: arguments[1], poolSize: 8))
+        let keys = KeyStore(masterKey: try MasterKey(base64: masterKeyText))
+        let threads = NIOThreadPool(numberOfThreads: 2)
+        threads.start()
+        let hasher = try PasswordHasher(threadPool: threads)
+
+        let tenants = TenantStore(database: database)
+        if try await tenants.id(of: "bench") == nil {
+            let unthrottled: [String: JSONValue] = ["throttle_anon": nil, "throttle_user": nil]
+            let tenantID = try await tenants.create(slug: "bench", environments: [], keys: keys)
+            try await database.withTransaction { connection in
+                try await tenants.createEnvironment(on: connection, tenantID: tenantID, slug: "es256", settings: unthrottled, keys: keys)
+                var hmac = unthrottled
+                hmac["algorithm"] = "HS256"
+                try await tenants.createEnvironment(on: connection, tenantID: tenantID, slug: "hs256", settings: hmac, keys: keys)
+            }
+            let hash = try await hasher.hash("pw")
+            try await database.query(
+                """
+                INSERT INTO users (tenant_id, username, password_hash)
+                SELECT \(tenantID), 'user' || g, \(hash) FROM generate_series(0, 999) g
+                """
+            )
+        }
+
+        let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://127.0.0.1")
+        let service = TokenService(database: database, realms: realms, hasher: hasher)
+        let users = UserStore(database: database)
+        let tenantID = try await tenants.id(of: "bench")!
+        var people: [User] = []
+        for index in 0..<1000 {
+            people.append(try await users.find(tenantID: tenantID, username: "user\(index)")!)
+        }
+        for environment in ["es256", "hs256"] {
+            let realm = try await realms.realm(tenant: "bench", environment: environment)!
+            let access = try await service.issuePair(in: realm, for: people[0]).access
+            try (access + "\n").write(to: outDirectory.appendingPathComponent("\(environment)-access.txt"), atomically: true, encoding: .utf8)
+            let refresh = try await withThrowingTaskGroup(of: [String].self) { group in
+                for worker in 0..<8 {
+                    group.addTask {
+                        var tokens: [String] = []
+                        for index in stride(from: worker, to: count, by: 8) {
+                            tokens.append(try await service.issuePair(in: realm, for: people[index % people.count]).refresh!)
+                        }
+                        return tokens
+                    }
+                }
+                var all: [String] = []
+                for try await tokens in group { all += tokens }
+                return all
+            }
+            try (refresh.joined(separator: "\n") + "\n").write(
+                to: outDirectory.appendingPathComponent("\(environment)-refresh.txt"),
+                atomically: true,
+                encoding: .utf8
+            )
+        }
+        // One Argon2id hash at the default cost, on one thread: a login's floor.
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<10 { _ = try await hasher.hash("pw") }
+        let elapsed = (clock.now - start) / 10
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        print("argon2id_ms \(milliseconds)")
+        await database.shutdown()
+        try await threads.shutdownGracefully()
+    }
+}

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# The token API benchmark: verify, me, refresh with rotation (each refresh token used
+# once) and login, against Gatehouse (an ES256 and an HS256 realm) and against the peer
+# (../shared/peer: Django + SimpleJWT, `./run.sh sync` with PEER_CONN_MAX_AGE=60 and
+# PEER_THROTTLE=0, its best configuration) in the same run, with the same wrk scripts.
+# Prints req/s (median of the repetitions), p50/p99, status >= 400 counts and the ratios.
+#
+#   deploy/bench/token-api.sh            knobs: BENCH_REPS (3), BENCH_DURATION (10s),
+#                                        BENCH_CONNECTIONS (32), PEER_DIR
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+here="$PWD"
+reps="${BENCH_REPS:-3}"
+duration="${BENCH_DURATION:-10s}"
+connections="${BENCH_CONNECTIONS:-32}"
+refresh_duration="${BENCH_REFRESH_DURATION:-5s}"
+pool_slice="${BENCH_POOL_SLICE:-25000}"
+peer="${PEER_DIR:-$(cd ../../.. && pwd)/shared/peer}"
+export PEER_STATE_DIR="${PEER_STATE_DIR:-/tmp/gatehouse-peer}"
+export BENCH_WRK_DIR="$here/wrk"
+state="/tmp/gatehouse-bench-api-$$"
+port=18080
+mkdir -p "$state"
+
+../prerequisites.sh
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+echo "== building (release)" >&2
+(cd ../.. && swift build -c release --product gatehouse >&2)
+gatehouse="$(cd ../.. && swift build -c release --show-bin-path)/gatehouse"
+swift build -c release --product bench-realm >&2
+bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
+
+cleanup() {
+  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  (cd "$peer" && ./stop.sh server >/dev/null 2>&1) || true
+  GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh stop >/dev/null 2>&1 || true
+  rm -rf "$state"
+}
+trap cleanup EXIT
+
+echo "== Gatehouse: cluster, realm, $((reps * pool_slice)) refresh tokens per realm" >&2
+url="$(GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh start | tail -n 1)"
+export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
+GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
+export GATEHOUSE_MASTER_KEY
+"$gatehouse" migrate >/dev/null
+"$bench_realm" "$url" "$((reps * pool_slice))" "$state" > "$state/hash.txt"
+"$gatehouse" serve --port "$port" > "$state/serve.log" 2>&1 &
+server=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+
+echo "== peer: setup, gunicorn sync (PEER_CONN_MAX_AGE=60 PEER_THROTTLE=0), tokens" >&2
+(cd "$peer" && ./setup.sh >/dev/null && ./stop.sh server >/dev/null 2>&1 || true)
+(cd "$peer" && PEER_CONN_MAX_AGE=60 PEER_THROTTLE=0 PEER_FAST_HASH=1 ./run.sh sync >/dev/null)
+(cd "$peer" && source ./env.sh && manage mint_tokens --access-out "$state/peer-access.txt" --access-user user0 \
+  --refresh-out "$state/peer-refresh.txt" --refresh-count "$((reps * 2000))" >/dev/null)
+
+results="$state/results.txt"
+: > "$results"
+# run NAME URL SCRIPT CONNECTIONS DURATION [VAR=VALUE...]
+run() {
+  local name="$1" target="$2" script="$3" c="$4" d="$5"; shift 5
+  local line
+  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "$target" | grep '^RESULT')"
+  echo "$name $line" >> "$results"
+  echo "   $name: $line" >&2
+}
+
+gh="http://127.0.0.1:$port"
+peer_url="http://127.0.0.1:18000"
+for rep in $(seq 0 $((reps - 1))); do
+  echo "== repetition $((rep + 1)) of $reps" >&2
+  run healthz "$gh" healthz "$connections" "$duration"
+  for realm in hs256 es256; do
+    token="$(cat "$state/$realm-access.txt")"
+    run "verify-$realm" "$gh" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    run "me-$realm" "$gh" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
+      BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
+  done
+  run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+  token="$(cat "$state/peer-access.txt")"
+  run verify-peer "$peer_url" verify "$connections" "$duration" BENCH_TOKEN="$token"
+  run me-peer "$peer_url" me "$connections" "$duration" BENCH_TOKEN="$token"
+  run refresh-peer "$peer_url" refresh "$connections" "$refresh_duration" BENCH_TOKENS="$state/peer-refresh.txt" \
+    BENCH_OFFSET="$((rep * 2000))"
+done
+
+python3 - "$results" "$state/hash.txt" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, rest = line.split(" ", 1)
+    fields = dict(re.findall(r"(\w+)=([\d.]+)", rest))
+    rows.setdefault(name, []).append({k: float(v) for k, v in fields.items()})
+hash_ms = float(open(sys.argv[2]).read().split()[-1])
+
+def median(name):
+    runs = sorted(rows[name], key=lambda r: r["rps"])
+    middle = runs[len(runs) // 2]
+    return middle, sum(r["non2xx"] + r["socket_errors"] for r in runs), [r["rps"] for r in rows[name]]
+
+print(f"\n{'endpoint':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'>=400':>7}   all runs")
+for name in rows:
+    m, bad, all_rps = median(name)
+    print(f"{name:<16}{m['rps']:>10.0f}{m['p50_ms']:>9.2f}{m['p99_ms']:>9.2f}{bad:>7.0f}   {', '.join(f'{r:.0f}' for r in all_rps)}")
+print()
+def ratio(a, b):
+    return median(a)[0]["rps"] / median(b)[0]["rps"]
+for endpoint, goal_hs, goal_es in [("verify", 30, 15), ("me", 30, 15)]:
+    print(f"{endpoint}: HS256 {ratio(endpoint + '-hs256', endpoint + '-peer'):.1f}x the peer (goal >= {goal_hs}), "
+          f"ES256 {ratio(endpoint + '-es256', endpoint + '-peer'):.1f}x (goal >= {goal_es})")
+print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15)")
+capacity = 2 / (hash_ms / 1000)
+login = median("login-es256")[0]["rps"]
+print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s; goal >= 0.90)")
+print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
+PY

@@ -1,0 +1,31 @@
+-- Shared by the token API scripts: status counting and a one-line summary.
+--   BENCH_BASE  path prefix of the realm ("/t/bench/es256" for Gatehouse, "" for the peer)
+local M = {}
+
+M.base = os.getenv("BENCH_BASE") or ""
+
+function M.read_lines(path)
+  local lines = {}
+  for line in io.lines(path) do
+    if #line > 0 then lines[#lines + 1] = line end
+  end
+  return lines
+end
+
+local statuses = {}
+
+function M.count(status)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+
+-- wrk's done(): one RESULT line a parser can read, then the non-2xx statuses.
+function M.done(summary, latency, requests)
+  local seconds = summary.duration / 1e6
+  local non2xx = summary.errors.status
+  io.write(string.format(
+    "RESULT requests=%d rps=%.1f p50_ms=%.2f p99_ms=%.2f non2xx=%d socket_errors=%d\n",
+    summary.requests, summary.requests / seconds, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    non2xx, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+
+return M
