@@ -39,9 +39,14 @@ public final class PostgresClient: Sendable, Service {
     /// Lends a connection for the length of `body`.
     ///
     /// A connection left inside a transaction, or broken, is closed when `body` returns.
-    /// - Parameter body: the work to do on the connection.
+    /// - Parameters:
+    ///   - isolation: the caller's actor, which `body` stays on.
+    ///   - body: the work to do on the connection.
     @discardableResult
-    public func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+    public func withConnection<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
         let core = try await self.acquire()
         defer { self.release(core) }
         return try await body(PostgresConnection(core: core, connector: self.connector))
@@ -52,15 +57,17 @@ public final class PostgresClient: Sendable, Service {
     /// A failed `COMMIT` (a serialization failure, a deferred constraint) is thrown with
     /// its ``SQLState``.
     /// - Parameters:
-    ///   - isolation: the isolation level.
+    ///   - level: the isolation level.
+    ///   - isolation: the caller's actor, which `body` stays on.
     ///   - body: the work to do inside the transaction.
     @discardableResult
     public func withTransaction<Result>(
-        isolation: IsolationLevel = .readCommitted,
+        level: IsolationLevel = .readCommitted,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await self.withConnection { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: isolation.begin))
+            try await connection.query(PostgresQuery(unsafeSQL: level.begin))
             do {
                 let result = try await body(connection)
                 try await connection.query("COMMIT")

@@ -83,9 +83,9 @@ import Testing
             try await client.query("CREATE TABLE counter (n int8)")
             try await client.query("INSERT INTO counter VALUES (0)")
             let error = await #expect(throws: PostgresError.self) {
-                try await client.withTransaction(isolation: .serializable) { first in
+                try await client.withTransaction(level: .serializable) { first in
                     _ = try await first.query("SELECT n FROM counter")
-                    try await client.withTransaction(isolation: .serializable) { second in
+                    try await client.withTransaction(level: .serializable) { second in
                         _ = try await second.query("SELECT n FROM counter")
                         try await second.query("UPDATE counter SET n = n + 1")
                     }

@@ -12,7 +12,7 @@ import NIOPosix
 ///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR      (GATEHOUSE_MASTER_KEY set)
 @main
 enum BenchRealm {
-    static func main() async throws {
+    nonisolated static func main() async throws {
         let arguments = CommandLine.arguments
         guard arguments.count == 4, let count = Int(arguments[2]),
             let masterKeyText = ProcessInfo.processInfo.environment["GATEHOUSE_MASTER_KEY"]
@@ -54,16 +54,17 @@ enum BenchRealm {
         for index in 0..<1000 {
             people.append(try await users.find(tenantID: tenantID, username: "user\(index)")!)
         }
+        let everyone = people
         for environment in ["es256", "hs256"] {
             let realm = try await realms.realm(tenant: "bench", environment: environment)!
-            let access = try await service.issuePair(in: realm, for: people[0]).access
+            let access = try await service.issuePair(in: realm, for: everyone[0]).access
             try (access + "\n").write(to: outDirectory.appendingPathComponent("\(environment)-access.txt"), atomically: true, encoding: .utf8)
             let refresh = try await withThrowingTaskGroup(of: [String].self) { group in
                 for worker in 0..<8 {
                     group.addTask {
                         var tokens: [String] = []
                         for index in stride(from: worker, to: count, by: 8) {
-                            tokens.append(try await service.issuePair(in: realm, for: people[index % people.count]).refresh!)
+                            tokens.append(try await service.issuePair(in: realm, for: everyone[index % everyone.count]).refresh!)
                         }
                         return tokens
                     }
