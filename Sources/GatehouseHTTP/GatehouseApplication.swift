@@ -2,6 +2,7 @@ public import GatehouseCore
 public import GatehousePostgres
 public import Hummingbird
 public import Logging
+public import ServiceLifecycle
 
 /// Builds the Gatehouse HTTP application.
 public enum GatehouseApplication {
@@ -23,18 +24,20 @@ public enum GatehouseApplication {
     ///   - port: the port to bind.
     ///   - database: the pool; it is shut down with the application.
     ///   - tokens: the realms' token service.
+    ///   - services: more services to run alongside (the change feed).
     ///   - logger: the application's logger.
     public static func make(
         host: String,
         port: Int,
         database: PostgresClient,
         tokens: TokenService,
+        services: [any Service],
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
             router: self.makeRouter(database: database, tokens: tokens),
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
-            services: [database],
+            services: [database] + services,
             logger: logger
         )
     }

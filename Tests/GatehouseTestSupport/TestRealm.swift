@@ -51,17 +51,19 @@ public struct TestDeployment: Sendable {
             }
             try await tenants.create(slug: "other", environments: ["prod"], keys: keys)
             let hasher = try Self.hasher()
+            let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test")
+            let userCache = UserCache()
             let deployment = TestDeployment(
                 database: database,
                 masterKey: masterKey,
-                tokens: TokenService(
-                    database: database,
-                    realms: RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test"),
-                    hasher: hasher
-                ),
+                tokens: TokenService(database: database, realms: realms, userCache: userCache, hasher: hasher),
                 users: UserStore(database: database)
             )
             try await deployment.createUser("alice", password: "secret", tenant: demo)
+            // The caches follow the database as they do in `gatehouse serve`.
+            let changes = ChangeFeed(configuration: database.configuration, realms: realms, users: userCache)
+            let feed = Task { try await changes.run() }
+            defer { feed.cancel() }
             return try await body(deployment)
         }
     }
@@ -76,6 +78,19 @@ public struct TestDeployment: Sendable {
     /// The id of a tenant.
     public func tenantID(_ slug: String) async throws -> UUID {
         try await self.database.query("SELECT id FROM tenants WHERE slug = \(slug)").single(UUID.self)
+    }
+
+    /// Waits until `condition` holds, as a change made straight in the database reaches the
+    /// caches through a notification; fails after `timeout`.
+    public func eventually(
+        within timeout: Duration = .seconds(2),
+        _ condition: () async throws -> Bool
+    ) async throws {
+        let deadline = ContinuousClock.now + timeout
+        while try await !condition() {
+            guard ContinuousClock.now < deadline else { throw ClusterError(message: "condition not met within \(timeout)") }
+            try await Task.sleep(for: .milliseconds(10))
+        }
     }
 
     /// A realm, loaded.

@@ -36,12 +36,18 @@ struct ServeCommand: AsyncParsableCommand {
         // Password hashing gets a thread per core, so logins use every core and never an event loop.
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
-        let tokens = TokenService(
+        let realms = RealmDirectory(database: client, keys: KeyStore(masterKey: masterKey), publicURL: publicURL)
+        let users = UserCache()
+        let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: try PasswordHasher(threadPool: hashing))
+        let changes = ChangeFeed(configuration: client.configuration, realms: realms, users: users, logger: logger)
+        let application = GatehouseApplication.make(
+            host: self.host,
+            port: self.port,
             database: client,
-            realms: RealmDirectory(database: client, keys: KeyStore(masterKey: masterKey), publicURL: publicURL),
-            hasher: try PasswordHasher(threadPool: hashing)
+            tokens: tokens,
+            services: [changes],
+            logger: logger
         )
-        let application = GatehouseApplication.make(host: self.host, port: self.port, database: client, tokens: tokens, logger: logger)
         try await application.runService()
         try await hashing.shutdownGracefully()
     }

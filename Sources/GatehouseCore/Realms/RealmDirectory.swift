@@ -4,15 +4,14 @@ public import JWTKit
 import Synchronization
 
 /// Finds realms by tenant and environment slug, loading them from PostgreSQL and keeping
-/// them for a short while, so that most requests find their realm in memory.
+/// them until ``ChangeFeed`` says their tenant changed, so that requests find their realm
+/// in memory.
 public final class RealmDirectory: Sendable {
     private let database: PostgresClient
     private let keys: KeyStore
     /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
     public let publicURL: String
-    /// How long a loaded realm is used before it is read again.
-    private let timeToLive: Duration
-    private let cache = Mutex<[String: (realm: Realm, loadedAt: ContinuousClock.Instant)]>([:])
+    private let cache = Mutex<(realms: [String: Realm], generation: UInt64)>(([:], 0))
     /// jwt-kit signers by kid: a kid's key material never changes, so a signer is built once.
     private let signers = Mutex<[String: any JWTAlgorithm]>([:])
 
@@ -20,28 +19,44 @@ public final class RealmDirectory: Sendable {
     ///   - database: where realms are stored.
     ///   - keys: opens the stored keys.
     ///   - publicURL: the base of issuer URLs, without a trailing slash.
-    ///   - timeToLive: how long a loaded realm is kept.
-    public init(database: PostgresClient, keys: KeyStore, publicURL: String, timeToLive: Duration = .seconds(2)) {
+    public init(database: PostgresClient, keys: KeyStore, publicURL: String) {
         self.database = database
         self.keys = keys
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
-        self.timeToLive = timeToLive
     }
 
     /// The realm, or `nil` when the tenant or the environment does not exist.
     /// - Parameter refresh: read it from the database even if a copy is kept.
     public func realm(tenant: String, environment: String, refresh: Bool = false) async throws -> Realm? {
         let key = tenant + "/" + environment
-        let now = ContinuousClock.now
-        if !refresh, let cached = self.cache.withLock({ $0[key] }), now - cached.loadedAt < self.timeToLive {
-            return cached.realm
+        let (cached, generation) = self.cache.withLock { ($0.realms[key], $0.generation) }
+        if !refresh, let cached {
+            return cached
         }
         guard let realm = try await self.load(tenant: tenant, environment: environment) else {
-            self.cache.withLock { _ = $0.removeValue(forKey: key) }
             return nil
         }
-        self.cache.withLock { $0[key] = (realm, now) }
+        self.cache.withLock { cache in
+            // A change announced while loading may not be in what was read: keep nothing then.
+            if cache.generation == generation { cache.realms[key] = realm }
+        }
         return realm
+    }
+
+    /// Forgets the realms of a tenant; the next request reads them again.
+    public func invalidate(tenant: UUID) {
+        self.cache.withLock { cache in
+            cache.generation &+= 1
+            cache.realms = cache.realms.filter { $0.value.tenantID != tenant }
+        }
+    }
+
+    /// Forgets every realm.
+    public func invalidateAll() {
+        self.cache.withLock { cache in
+            cache.generation &+= 1
+            cache.realms.removeAll()
+        }
     }
 
     private func load(tenant: String, environment: String) async throws -> Realm? {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import GatehousePostgres
 
 /// The public API of a realm: SimpleJWT's obtain, refresh, verify, blacklist, logout and me.
@@ -20,14 +20,22 @@ public final class TokenService: Sendable {
     }
 
     public let realms: RealmDirectory
+    /// The users whose state verify and me read without a database round trip.
+    public let userCache: UserCache
     private let database: PostgresClient
     private let hasher: PasswordHasher
     private let users: UserStore
     private let refreshTokens = RefreshTokenStore()
 
-    public init(database: PostgresClient, realms: RealmDirectory, hasher: PasswordHasher) {
+    /// - Parameters:
+    ///   - database: where users and refresh tokens are.
+    ///   - realms: the realms, cached.
+    ///   - userCache: the users' state, cached; keep it current with a ``ChangeFeed``.
+    ///   - hasher: checks passwords.
+    public init(database: PostgresClient, realms: RealmDirectory, userCache: UserCache, hasher: PasswordHasher) {
         self.database = database
         self.realms = realms
+        self.userCache = userCache
         self.hasher = hasher
         self.users = UserStore(database: database)
     }
@@ -138,14 +146,11 @@ public final class TokenService: Sendable {
     /// the user's revocation instant and whether the user is active.
     public func verify(in realm: Realm, token: String) async throws {
         let claims = try await self.verified(token, in: realm, expecting: nil)
-        let valid = try await self.database.withConnection { connection in
-            if claims.type == .refresh {
-                let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti)
-                guard let known, known.reason == nil else { return false }
-            }
-            return try await self.activeUser(on: connection, realm: realm, claims: claims) != nil
+        if claims.type == .refresh {
+            let known = try await self.database.withConnection { try await self.refreshTokens.find(on: $0, realm: realm, jti: claims.jti) }
+            guard let known, known.reason == nil else { throw Failure.token(.revoked) }
         }
-        guard valid else { throw Failure.token(.revoked) }
+        guard try await self.cachedActiveUser(realm: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
     }
 
     /// Blacklists a refresh token (SimpleJWT's blacklist endpoint).
@@ -160,8 +165,7 @@ public final class TokenService: Sendable {
     /// The user an access token speaks for, if it is valid and the user active and not revoked.
     public func authenticate(in realm: Realm, accessToken: String) async throws -> User {
         let claims = try await self.verified(accessToken, in: realm, expecting: .access)
-        let user = try await self.database.withConnection { try await self.activeUser(on: $0, realm: realm, claims: claims) }
-        guard let user else { throw Failure.token(.revoked) }
+        guard let user = try await self.cachedActiveUser(realm: realm, claims: claims) else { throw Failure.token(.revoked) }
         return user
     }
 
@@ -196,20 +200,48 @@ public final class TokenService: Sendable {
         }
     }
 
-    /// The token's user when active and not revoked since the token was issued.
+    /// The token's user when active and not revoked since the token was issued, read from
+    /// the database (inside a refresh's transaction).
     private func activeUser(on connection: PostgresConnection, realm: Realm, claims: TokenClaims) async throws -> User? {
-        guard
-            let (user, environmentRevocation) = try await self.users.find(
+        let found = try await self.users.find(
+            on: connection,
+            tenantID: realm.tenantID,
+            id: claims.userID,
+            environmentID: realm.environmentID
+        )
+        guard let (user, environmentRevocation) = found else { return nil }
+        return Self.admits(user, environmentRevocation, realm: realm, claims: claims) ? user : nil
+    }
+
+    /// ``activeUser(on:realm:claims:)`` through the user cache: no round trip when cached.
+    private func cachedActiveUser(realm: Realm, claims: TokenClaims) async throws -> User? {
+        if let (user, environmentRevocation) = self.userCache.lookup(
+            tenant: realm.tenantID,
+            user: claims.userID,
+            environment: realm.environmentID
+        ) {
+            return Self.admits(user, environmentRevocation, realm: realm, claims: claims) ? user : nil
+        }
+        let generation = self.userCache.generation
+        let found = try await self.database.withConnection { connection in
+            try await self.users.find(
                 on: connection,
                 tenantID: realm.tenantID,
                 id: claims.userID,
                 environmentID: realm.environmentID
-            ), user.isActive
-        else { return nil }
-        for instant in [user.revokedBefore, realm.revokedBefore, environmentRevocation] {
-            if let instant, claims.issuedAt < instant { return nil }
+            )
         }
-        return user
+        guard let (user, environmentRevocation) = found else { return nil }
+        self.userCache.store(user, environment: realm.environmentID, environmentRevokedBefore: environmentRevocation, generation: generation)
+        return Self.admits(user, environmentRevocation, realm: realm, claims: claims) ? user : nil
+    }
+
+    private static func admits(_ user: User, _ environmentRevocation: Date?, realm: Realm, claims: TokenClaims) -> Bool {
+        guard user.isActive else { return false }
+        for instant in [user.revokedBefore, realm.revokedBefore, environmentRevocation] {
+            if let instant, claims.issuedAt < instant { return false }
+        }
+        return true
     }
 
     private func issueAccess(realm: Realm, user: User, now: Date) throws -> String {

@@ -47,7 +47,7 @@ enum BenchRealm {
         }
 
         let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://127.0.0.1")
-        let service = TokenService(database: database, realms: realms, hasher: hasher)
+        let service = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: hasher)
         let users = UserStore(database: database)
         let tenantID = try await tenants.id(of: "bench")!
         var people: [User] = []

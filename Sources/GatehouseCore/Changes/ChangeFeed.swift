@@ -1,0 +1,87 @@
+public import Foundation
+public import GatehousePostgres
+public import Logging
+public import ServiceLifecycle
+
+/// Applies PostgreSQL's change notifications (`sql/0002_change_notifications.sql`) to this
+/// instance's caches, so that every instance on one database agrees within moments on keys,
+/// settings and revocations.
+///
+/// After a reconnect, notifications may have been missed, so both caches start over; a
+/// periodic clear backs up the notifications in case one is ever lost.
+public final class ChangeFeed: Service {
+    static let realmsChannel = "gatehouse_realms"
+    static let usersChannel = "gatehouse_users"
+
+    private let listener: PostgresListener
+    private let realms: RealmDirectory
+    private let users: UserCache
+    private let backupInterval: Duration
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - configuration: the database; the feed keeps one connection of its own.
+    ///   - realms: the realm cache to invalidate.
+    ///   - users: the user cache to invalidate.
+    ///   - backupInterval: how often both caches start over regardless.
+    ///   - logger: where connection trouble is reported.
+    public init(
+        configuration: PostgresConfiguration,
+        realms: RealmDirectory,
+        users: UserCache,
+        backupInterval: Duration = .seconds(30),
+        logger: Logger = Logger(label: "gatehouse.changes")
+    ) {
+        self.listener = PostgresListener(
+            configuration: configuration,
+            channels: [Self.realmsChannel, Self.usersChannel],
+            logger: logger
+        )
+        self.realms = realms
+        self.users = users
+        self.backupInterval = backupInterval
+        self.logger = logger
+    }
+
+    /// Listens and applies changes until cancelled or shut down.
+    public func run() async throws {
+        await withDiscardingTaskGroup { group in
+            group.addTask { try? await self.listener.run() }
+            group.addTask {
+                while (try? await Task.sleep(for: self.backupInterval)) != nil {
+                    self.realms.invalidateAll()
+                    self.users.clear()
+                }
+            }
+            for await event in self.listener.events {
+                self.apply(event)
+            }
+            group.cancelAll()
+        }
+    }
+
+    private func apply(_ event: PostgresListener.Event) {
+        switch event {
+        case .connected:
+            self.realms.invalidateAll()
+            self.users.clear()
+        case .notification(let notification) where notification.channel == Self.realmsChannel:
+            if let tenant = UUID(uuidString: notification.payload) {
+                self.realms.invalidate(tenant: tenant)
+            } else {
+                self.realms.invalidateAll()
+            }
+        case .notification(let notification):
+            let parts = notification.payload.split(separator: " ")
+            guard parts.count == 2, let tenant = UUID(uuidString: String(parts[0])) else {
+                self.users.clear()
+                return
+            }
+            if let user = UUID(uuidString: String(parts[1])) {
+                self.users.evict(tenant: tenant, user: user)
+            } else {
+                self.users.evict(tenant: tenant)
+            }
+        }
+    }
+}
