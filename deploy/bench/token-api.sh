@@ -38,17 +38,23 @@ cleanup() {
   rm -rf "$state"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 echo "== Gatehouse: cluster, realm, $((reps * pool_slice)) refresh tokens per realm" >&2
 url="$(GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh start | tail -n 1)"
 export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
 GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
-export GATEHOUSE_MASTER_KEY
+export GATEHOUSE_MASTER_KEY GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$gatehouse" migrate >/dev/null
 "$bench_realm" "$url" "$((reps * pool_slice))" "$state" > "$state/hash.txt"
 "$gatehouse" serve --port "$port" > "$state/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+for realm in es256 hs256; do
+  check="$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/t/bench/$realm/api/token/verify/" \
+    -H 'Content-Type: application/json' -d "{\"token\": \"$(cat "$state/$realm-access.txt")\"}")"
+  [ "$check" = 200 ] || { echo "token-api.sh: the minted $realm token does not verify ($check)" >&2; exit 1; }
+done
 
 echo "== peer: setup, gunicorn sync (PEER_CONN_MAX_AGE=60 PEER_THROTTLE=0), tokens" >&2
 (cd "$peer" && ./setup.sh >/dev/null && ./stop.sh server >/dev/null 2>&1 || true)

@@ -36,7 +36,14 @@ struct ServeCommand: AsyncParsableCommand {
         // Password hashing gets a thread per core, so logins use every core and never an event loop.
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
-        let realms = RealmDirectory(database: client, keys: KeyStore(masterKey: masterKey), publicURL: publicURL)
+        let keys = KeyStore(masterKey: masterKey)
+        do {
+            try await keys.checkMasterKey(database: client)
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        let realms = RealmDirectory(database: client, keys: keys, publicURL: publicURL)
         let users = UserCache()
         let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: try PasswordHasher(threadPool: hashing))
         let changes = ChangeFeed(configuration: client.configuration, realms: realms, users: users, logger: logger)

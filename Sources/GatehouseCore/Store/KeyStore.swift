@@ -58,6 +58,18 @@ public struct KeyStore: Sendable {
         }
     }
 
+    /// Checks that the master key opens the stored keys, by opening one of them: a wrong
+    /// `GATEHOUSE_MASTER_KEY` should stop `serve` at once, not fail every request later.
+    public func checkMasterKey(database: PostgresClient) async throws {
+        guard let row = try await database.query("SELECT kid, private_key FROM signing_keys LIMIT 1").first else { return }
+        let (kid, sealed) = try row.decode((String, Data).self)
+        do {
+            _ = try self.masterKey.open(sealed, kid: kid)
+        } catch {
+            throw KeyError(message: "GATEHOUSE_MASTER_KEY does not open the stored signing keys: it is not the key they were sealed with")
+        }
+    }
+
     /// Opens a stored key.
     func material(of key: StoredKey) throws -> SigningKeyMaterial {
         SigningKeyMaterial(algorithm: key.algorithm, secret: try self.masterKey.open(key.sealed, kid: key.kid))

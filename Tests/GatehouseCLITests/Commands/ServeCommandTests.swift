@@ -95,5 +95,18 @@ import Testing
         )
         #expect(bad.status != 0)
         #expect(bad.stderr.split(separator: "\n").first?.contains("32 random bytes") == true)
+
+        // Keys sealed with one master key; serve started with another refuses to start.
+        let created = try GatehouseProcess.run(
+            ["tenant", "create", "acme"],
+            environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
+        )
+        #expect(created.status == 0)
+        let wrong = try GatehouseProcess.run(
+            ["serve", "--port", "1"],
+            environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
+        )
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.split(separator: "\n").first?.contains("does not open the stored signing keys") == true)
     }
 }

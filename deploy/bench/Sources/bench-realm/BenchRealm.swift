@@ -9,7 +9,8 @@ import NIOPosix
 /// an access token and REFRESH_COUNT refresh tokens minted through the login code path.
 /// Prints the time of one Argon2id hash at the default cost as its last line.
 ///
-///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR      (GATEHOUSE_MASTER_KEY set)
+///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR   (GATEHOUSE_MASTER_KEY and GATEHOUSE_PUBLIC_URL set,
+///                                                       as for `gatehouse serve`)
 @main
 enum BenchRealm {
     nonisolated static func main() async throws {
@@ -46,7 +47,8 @@ enum BenchRealm {
             )
         }
 
-        let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://127.0.0.1")
+        let publicURL = ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
+        let realms = RealmDirectory(database: database, keys: keys, publicURL: publicURL)
         let service = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: hasher)
         let users = UserStore(database: database)
         let tenantID = try await tenants.id(of: "bench")!
