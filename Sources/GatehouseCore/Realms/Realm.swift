@@ -11,7 +11,25 @@ public struct Realm: Sendable {
     public let codec: TokenCodec
     /// Every token of the environment issued before this instant is revoked.
     public let revokedBefore: Date?
+    /// Access tokens this snapshot has verified.
+    let verifiedTokens = VerifiedTokens()
 
     /// `{public url}/t/{tenant}/{env}`.
     public var issuer: String { self.codec.issuer }
+
+    /// Verifies a token against this realm's keys and claims; an access token seen before
+    /// skips the signature check (``VerifiedTokens``), never the expiry or type checks.
+    public func verify(_ token: String, expecting expected: TokenType?, now: Date = Date()) throws(TokenError) -> TokenClaims {
+        if let claims = self.verifiedTokens.claims(of: token) {
+            guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + Double(self.codec.leeway) else {
+                throw .expired
+            }
+            if let expected, expected != claims.type { throw .wrongType }
+            return claims
+        }
+        let claims = try self.codec.verify(token, ring: self.ring, expecting: expected, now: now)
+        // Refresh tokens are used once each: remembering them would only crowd the cache.
+        if claims.type == .access { self.verifiedTokens.remember(token, claims) }
+        return claims
+    }
 }

@@ -45,6 +45,62 @@ public struct RefreshTokenStore: Sendable {
         )
     }
 
+    /// Rotates `old` into `new` in one statement (one round trip, its own transaction):
+    /// revokes `old` if it is still outstanding and its user may still hold tokens issued
+    /// when it was, records `new` in the same family, and returns the user. `nil` when
+    /// nothing matched: the token was spent or revoked, or its user cannot refresh.
+    public func rotate(database: PostgresClient, realm: Realm, old: TokenClaims, new: TokenClaims) async throws -> User? {
+        let rows = try await database.query(
+            """
+            WITH eligible AS (
+                SELECT 1 FROM users u
+                LEFT JOIN user_environment_revocations r
+                    ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.environment_id = \(realm.environmentID)
+                WHERE u.tenant_id = \(realm.tenantID) AND u.id = \(old.userID) AND u.is_active
+                  AND (u.revoked_before IS NULL OR u.revoked_before <= \(old.issuedAt))
+                  AND (r.revoked_before IS NULL OR r.revoked_before <= \(old.issuedAt))
+            ), spent AS (
+                UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'rotated'
+                WHERE tenant_id = \(realm.tenantID) AND jti = \(old.jti) AND environment_id = \(realm.environmentID)
+                  AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM eligible)
+                RETURNING family_id
+            ), issued AS (
+                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
+                SELECT \(realm.tenantID), \(new.jti), \(realm.environmentID), \(new.userID), family_id, \(old.jti), \(new.kid),
+                       \(new.issuedAt), \(new.expiresAt)
+                FROM spent
+                RETURNING user_id
+            )
+            SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login, u.revoked_before
+            FROM issued JOIN users u ON u.tenant_id = \(realm.tenantID) AND u.id = issued.user_id
+            """
+        )
+        return try rows.first.map(UserStore.user)
+    }
+
+    /// Records a login's refresh token and, in the same statement, the user's `last_login`
+    /// and a rehashed password when there is one.
+    public func recordLogin(
+        database: PostgresClient,
+        realm: Realm,
+        claims: TokenClaims,
+        updateLastLogin: Bool,
+        rehashedPassword: String?
+    ) async throws {
+        try await database.query(
+            """
+            WITH touched AS (
+                UPDATE users SET last_login = CASE WHEN \(updateLastLogin) THEN \(claims.issuedAt) ELSE last_login END,
+                                 password_hash = coalesce(\(rehashedPassword), password_hash)
+                WHERE tenant_id = \(realm.tenantID) AND id = \(claims.userID) AND (\(updateLastLogin) OR \(rehashedPassword) IS NOT NULL)
+            )
+            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+            VALUES (\(realm.tenantID), \(claims.jti), \(realm.environmentID), \(claims.userID), \(claims.jti), \(claims.kid),
+                    \(claims.issuedAt), \(claims.expiresAt))
+            """
+        )
+    }
+
     /// Revokes the token if it is still outstanding; returns its family when it was.
     public func revoke(
         on connection: PostgresConnection,

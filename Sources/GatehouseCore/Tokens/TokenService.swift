@@ -59,28 +59,25 @@ public final class TokenService: Sendable {
     ///   - rehashedPassword: a new hash to store for the user's password, if any.
     public func issuePair(in realm: Realm, for user: User, rehashedPassword rehashed: String? = nil) async throws -> Pair {
         let now = Date()
-        return try await self.database.withTransaction { connection in
-            if realm.settings.updateLastLogin || rehashed != nil {
-                try await connection.query(
-                    """
-                    UPDATE users SET last_login = CASE WHEN \(realm.settings.updateLastLogin) THEN \(now) ELSE last_login END,
-                                     password_hash = coalesce(\(rehashed), password_hash)
-                    WHERE tenant_id = \(realm.tenantID) AND id = \(user.id)
-                    """
-                )
-            }
-            let familyID = UUID()
-            let refresh = try await self.issueRefresh(
-                on: connection,
-                realm: realm,
-                user: user,
-                familyID: familyID,
-                jti: familyID,
-                parent: nil,
-                now: now
-            )
-            return Pair(access: try self.issueAccess(realm: realm, user: user, now: now), refresh: refresh)
-        }
+        let (refreshClaims, refreshTokenClaims) = self.standardClaims(
+            .refresh,
+            realm: realm,
+            userID: user.id,
+            jti: UUID(),
+            now: now,
+            lifetime: realm.settings.refreshTokenLifetime
+        )
+        try await self.refreshTokens.recordLogin(
+            database: self.database,
+            realm: realm,
+            claims: refreshTokenClaims,
+            updateLastLogin: realm.settings.updateLastLogin,
+            rehashedPassword: rehashed
+        )
+        return Pair(
+            access: try self.issueAccess(realm: realm, user: user, now: now),
+            refresh: try realm.codec.sign(.refresh, claims: refreshClaims, with: realm.ring.active)
+        )
     }
 
     /// Exchanges a refresh token for a new access token and, when rotation is on, a new
@@ -90,23 +87,19 @@ public final class TokenService: Sendable {
         let claims = try await self.verified(token, in: realm, expecting: .refresh)
         let settings = realm.settings
         let now = Date()
+        if let revokedBefore = realm.revokedBefore, claims.issuedAt < revokedBefore {
+            throw Failure.token(.revoked)
+        }
+        if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
+            return try await self.rotate(in: realm, claims: claims, now: now)
+        }
         enum Outcome {
             case issued(Pair)
             case refused(TokenError)
         }
         let outcome: Outcome = try await self.database.withTransaction { connection in
-            let familyID: UUID
-            if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
-                if let family = try await self.refreshTokens.revoke(on: connection, realm: realm, jti: claims.jti, reason: .rotated) {
-                    familyID = family
-                } else {
-                    return .refused(try await self.spent(on: connection, realm: realm, jti: claims.jti, now: now))
-                }
-            } else {
-                guard let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti), known.reason == nil else {
-                    return .refused(.revoked)
-                }
-                familyID = known.familyID
+            guard let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti), known.reason == nil else {
+                return .refused(.revoked)
             }
             guard let user = try await self.activeUser(on: connection, realm: realm, claims: claims) else {
                 return .refused(.revoked)
@@ -117,7 +110,7 @@ public final class TokenService: Sendable {
                 on: connection,
                 realm: realm,
                 user: user,
-                familyID: familyID,
+                familyID: known.familyID,
                 jti: UUID(),
                 parent: claims.jti,
                 now: now
@@ -128,6 +121,29 @@ public final class TokenService: Sendable {
         case .issued(let pair): return pair
         case .refused(let error): throw Failure.token(error)
         }
+    }
+
+    /// Rotation with blacklisting (the default): one statement decides, and only a refused
+    /// rotation costs a second look, to tell a replay (revoke the family) from the rest.
+    private func rotate(in realm: Realm, claims: TokenClaims, now: Date) async throws -> Pair {
+        let (refreshClaims, recorded) = self.standardClaims(
+            .refresh,
+            realm: realm,
+            userID: claims.userID,
+            jti: UUID(),
+            now: now,
+            lifetime: realm.settings.refreshTokenLifetime
+        )
+        guard let owner = try await self.refreshTokens.rotate(database: self.database, realm: realm, old: claims, new: recorded) else {
+            let refusal = try await self.database.withTransaction { connection in
+                try await self.spent(on: connection, realm: realm, jti: claims.jti, now: now)
+            }
+            throw Failure.token(refusal)
+        }
+        return Pair(
+            access: try self.issueAccess(realm: realm, user: owner, now: now),
+            refresh: try realm.codec.sign(.refresh, claims: refreshClaims, with: realm.ring.active)
+        )
     }
 
     /// What to answer for a refresh token that was not outstanding; revokes the family
@@ -184,14 +200,14 @@ public final class TokenService: Sendable {
     /// in case the key was made by another instance a moment ago.
     private func verified(_ token: String, in realm: Realm, expecting type: TokenType?) async throws -> TokenClaims {
         do {
-            return try realm.codec.verify(token, ring: realm.ring, expecting: type)
+            return try realm.verify(token, expecting: type)
         } catch .unknownKey {
             guard
                 let reloaded = try await self.realms.realm(tenant: realm.tenantSlug, environment: realm.environmentSlug, refresh: true),
                 reloaded.environmentID == realm.environmentID
             else { throw Failure.token(.invalid) }
             do {
-                return try reloaded.codec.verify(token, ring: reloaded.ring, expecting: type)
+                return try reloaded.verify(token, expecting: type)
             } catch {
                 throw Failure.token(error)
             }
@@ -254,7 +270,7 @@ public final class TokenService: Sendable {
         let standard = self.standardClaims(
             .access,
             realm: realm,
-            user: user,
+            userID: user.id,
             jti: UUID(),
             now: now,
             lifetime: realm.settings.accessTokenLifetime
@@ -275,7 +291,7 @@ public final class TokenService: Sendable {
         let (claims, tokenClaims) = self.standardClaims(
             .refresh,
             realm: realm,
-            user: user,
+            userID: user.id,
             jti: jti,
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
@@ -287,7 +303,7 @@ public final class TokenService: Sendable {
     private func standardClaims(
         _ type: TokenType,
         realm: Realm,
-        user: User,
+        userID: UUID,
         jti: UUID,
         now: Date,
         lifetime: Int
@@ -299,8 +315,8 @@ public final class TokenService: Sendable {
         var claims: [String: JSONValue] = [
             "token_type": .string(type.rawValue),
             "iss": .string(realm.issuer),
-            "sub": .string(user.id.uuidString.lowercased()),
-            "user_id": .string(user.id.uuidString.lowercased()),
+            "sub": .string(userID.uuidString.lowercased()),
+            "user_id": .string(userID.uuidString.lowercased()),
             "iat": .number(issuedAt),
             "exp": .number(expiresAt),
             "jti": .string(jti.uuidString.lowercased()),
@@ -308,7 +324,7 @@ public final class TokenService: Sendable {
         if let audience = realm.settings.audience { claims["aud"] = .string(audience) }
         let tokenClaims = TokenClaims(
             type: type,
-            userID: user.id,
+            userID: userID,
             jti: jti,
             issuedAt: Date(timeIntervalSince1970: issuedAt),
             expiresAt: Date(timeIntervalSince1970: expiresAt),
