@@ -46,8 +46,9 @@ export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
 GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
 export GATEHOUSE_MASTER_KEY GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$gatehouse" migrate >/dev/null
-"$bench_realm" "$url" "$((reps * pool_slice))" "$state" > "$state/hash.txt"
-"$gatehouse" serve --port "$port" > "$state/serve.log" 2>&1 &
+"$bench_realm" "$url" "$((reps * pool_slice))" "$state"
+# A pool of 32: commits wait for the WAL flush, and more of them in flight share each flush.
+"$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
 server=$!
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
 for realm in es256 hs256; do
@@ -85,6 +86,7 @@ for rep in $(seq 0 $((reps - 1))); do
     run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   done
+  "$bench_realm" --hash-time >> "$state/hash.txt"
   run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   token="$(cat "$state/peer-access.txt")"
   run verify-peer "$peer_url" verify "$connections" "$duration" BENCH_TOKEN="$token"
@@ -100,7 +102,7 @@ for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     fields = dict(re.findall(r"(\w+)=([\d.]+)", rest))
     rows.setdefault(name, []).append({k: float(v) for k, v in fields.items()})
-hash_ms = float(open(sys.argv[2]).read().split()[-1])
+hash_ms = statistics.median(float(line.split()[-1]) for line in open(sys.argv[2]))
 
 def median(name):
     runs = sorted(rows[name], key=lambda r: r["rps"])
@@ -120,6 +122,7 @@ for endpoint, goal_hs, goal_es in [("verify", 30, 15), ("me", 30, 15)]:
 print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15)")
 capacity = 2 / (hash_ms / 1000)
 login = median("login-es256")[0]["rps"]
-print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s; goal >= 0.90)")
+print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "
+      f"the median one-thread hash time measured before each login run; goal >= 0.90)")
 print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
 PY

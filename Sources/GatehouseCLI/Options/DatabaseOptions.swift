@@ -11,7 +11,7 @@ struct DatabaseOptions: ParsableArguments {
     var databaseURL: String?
 
     @Option(help: "The most database connections to keep open.")
-    var poolSize: Int = 8
+    var poolSize: Int = 16
 
     /// The pool configuration, or an error naming what to set.
     func configuration() throws -> PostgresConfiguration {

@@ -20,7 +20,7 @@ public struct PostgresConfiguration: Sendable {
     ///   - applicationName: reported to the server.
     public init(
         connectionString: String,
-        poolSize: Int = 8,
+        poolSize: Int = 16,
         acquireTimeout: Duration = .seconds(5),
         connectTimeout: Int = 5,
         applicationName: String = "gatehouse"
