@@ -1,5 +1,5 @@
 public import Foundation
-public import Glibc
+import Glibc
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`.
 ///

@@ -1,7 +1,7 @@
 import CArgon2
 import Crypto
 import CryptoExtras
-public import Foundation
+import Foundation
 public import NIOPosix
 
 /// Hashes passwords with Argon2id (PHC strings) and checks them against Argon2id or

@@ -1,6 +1,6 @@
 public import Foundation
 public import GatehousePostgres
-public import JWTKit
+import JWTKit
 import Synchronization
 
 /// Finds realms by tenant and environment slug, loading them from PostgreSQL and keeping

@@ -96,7 +96,7 @@ import Testing
         try await TestDeployment.with { deployment in
             let demo = try await deployment.tenantID("demo")
             let django = "pbkdf2_sha256$1000$seasalt$+hs9qSCcGyNSGDNojIEbomuX9WI/mzTF5yfwAXqyKOo="
-            try await deployment.users.create(tenantID: demo, username: "imported", passwordHash: django)
+            _ = try await deployment.users.create(tenantID: demo, username: "imported", passwordHash: django)
             try await deployment.test { api in
                 let wrong = try await api.post("/api/token/", json: ["username": "imported", "password": "Secret"])
                 #expect(wrong.status == .unauthorized)
