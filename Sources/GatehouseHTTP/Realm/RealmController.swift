@@ -3,6 +3,7 @@ public import GatehouseCore
 import GatehousePostgres
 import HTTPTypes
 public import Hummingbird
+import NIOCore
 
 /// The public API of a realm under `/t/{tenant}/{env}`: SimpleJWT's paths, so a SimpleJWT
 /// client moves over by changing its base URL.
@@ -23,7 +24,14 @@ public struct RealmController: Sendable {
         var refresh: String?
     }
 
-    struct Empty: ResponseEncodable {}
+    /// `{}`, written once: SimpleJWT's answer to verify and blacklist.
+    static var empty: Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: "{}"))
+        )
+    }
 
     struct Me: ResponseEncodable {
         var id: String
@@ -64,19 +72,19 @@ public struct RealmController: Sendable {
             let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
             return Pair(access: pair.access, refresh: pair.refresh)
         }
-        realm.post("api/token/verify") { request, context in
+        realm.post("api/token/verify") { request, context -> Response in
             let realm = try await self.realm(context)
             try self.throttleAnonymous(realm, context)
             let token = try await RequestFields.read(from: request).strings("token")[0]
             try await self.answer { try await self.tokens.verify(in: realm, token: token) }
-            return Empty()
+            return Self.empty
         }
-        realm.post("api/token/blacklist") { request, context in
+        realm.post("api/token/blacklist") { request, context -> Response in
             let realm = try await self.realm(context)
             try self.throttleAnonymous(realm, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             try await self.answer { try await self.tokens.blacklist(in: realm, token: token) }
-            return Empty()
+            return Self.empty
         }
         realm.post("api/logout") { request, context -> Response in
             let realm = try await self.realm(context)
