@@ -13,6 +13,7 @@ public enum Subprocess {
         public var stderr: String
     }
 
+    /// Runs a program to completion.
     /// - Parameters:
     ///   - executable: the program's path.
     ///   - arguments: the arguments after the program name.
@@ -24,50 +25,10 @@ public enum Subprocess {
         environment: [String: String],
         input: String? = nil
     ) throws -> Output {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-run-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let stdinPath = folder.appendingPathComponent("stdin").path
-        let stdoutPath = folder.appendingPathComponent("stdout").path
-        let stderrPath = folder.appendingPathComponent("stderr").path
-        try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: stdinPath))
-
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-
-        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            for pointer in argv + envp { free(pointer) }
-        }
-        var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
-        guard spawned == 0 else {
-            throw SubprocessError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
-        }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Output(
-            status: exitStatus,
-            stdout: try String(contentsOfFile: stdoutPath, encoding: .utf8),
-            stderr: try String(contentsOfFile: stderrPath, encoding: .utf8)
-        )
+        try self.start(executable, arguments, environment: environment, input: input).wait()
     }
-}
 
-/// A program could not be started.
-public struct SubprocessError: Error, CustomStringConvertible {
-    public var message: String
-    public var description: String { self.message }
-}
-
-extension Subprocess {
-    /// A program running in the background, its output going to files.
+    /// A program running in the background, its input and output in files of its own.
     public final class Running: Sendable {
         public let pid: pid_t
         let folder: URL
@@ -82,25 +43,46 @@ extension Subprocess {
             (try? String(contentsOf: self.folder.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
         }
 
+        /// Waits for the exit and returns what it printed.
+        public func wait() throws -> Output {
+            var status: Int32 = 0
+            while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+            defer { try? FileManager.default.removeItem(at: self.folder) }
+            return Output(
+                status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f),
+                stdout: try String(contentsOf: self.folder.appendingPathComponent("stdout"), encoding: .utf8),
+                stderr: try String(contentsOf: self.folder.appendingPathComponent("stderr"), encoding: .utf8)
+            )
+        }
+
         /// Sends `signal` and waits for the exit; returns the exit status.
         @discardableResult
         public func stop(signal: Int32 = SIGTERM) -> Int32 {
             kill(self.pid, signal)
-            var status: Int32 = 0
-            while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
-            try? FileManager.default.removeItem(at: self.folder)
-            return (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+            return (try? self.wait().status) ?? -1
         }
     }
 
     /// Starts a program and returns without waiting for it.
-    public static func start(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> Running {
+    /// - Parameters:
+    ///   - executable: the program's path.
+    ///   - arguments: the arguments after the program name.
+    ///   - environment: the complete environment.
+    ///   - input: written to its standard input.
+    public static func start(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String],
+        input: String? = nil
+    ) throws -> Running {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-run-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let stdinPath = folder.appendingPathComponent("stdin").path
+        try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: stdinPath))
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 0, stdinPath, O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, folder.appendingPathComponent("stdout").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, folder.appendingPathComponent("stderr").path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
@@ -111,11 +93,20 @@ extension Subprocess {
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
         guard spawned == 0 else {
+            try? FileManager.default.removeItem(at: folder)
             throw SubprocessError(message: "cannot run \(executable): \(String(cString: strerror(spawned)))")
         }
         return Running(pid: pid, folder: folder)
     }
+}
 
+/// A program could not be started.
+public struct SubprocessError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { self.message }
+}
+
+extension Subprocess {
     /// A TCP port on 127.0.0.1 that was free a moment ago.
     public static func freePort() throws -> Int {
         let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

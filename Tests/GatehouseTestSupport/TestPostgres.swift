@@ -44,25 +44,15 @@ public enum TestPostgres {
     public static func makeDatabase(migrated: Bool = false) async throws -> String {
         let serverURL = try await self.serverURL()
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        let admin = PostgresClient(configuration: PostgresConfiguration(connectionString: serverURL, poolSize: 1))
-        do {
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: serverURL, poolSize: 1)) {
             // CREATE DATABASE takes no parameters; the name is generated above.
-            try await admin.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
-        } catch {
-            await admin.shutdown()
-            throw error
+            try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
-        await admin.shutdown()
         let url = Self.url(serverURL, database: name)
         if migrated {
-            let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1))
-            do {
-                try await PostgresMigrator(client: client).migrate(try self.migrations())
-            } catch {
-                await client.shutdown()
-                throw error
+            try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) {
+                try await PostgresMigrator(client: $0).migrate(try self.migrations())
             }
-            await client.shutdown()
         }
         return url
     }
@@ -78,15 +68,10 @@ public enum TestPostgres {
         _ body: (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let url = try await self.makeDatabase(migrated: migrated)
-        let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: poolSize))
-        do {
-            let result = try await body(client)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        return try await PostgresClient.withClient(
+            configuration: PostgresConfiguration(connectionString: url, poolSize: poolSize),
+            body
+        )
     }
 
     /// `url` (a `postgresql://.../db?...` URI) with another database name.

@@ -28,14 +28,6 @@ struct DatabaseOptions: ParsableArguments {
     func withClient<Result>(_ body: (PostgresClient) async throws -> Result) async throws -> Result {
         var configuration = try self.configuration()
         configuration.poolSize = 1
-        let client = PostgresClient(configuration: configuration)
-        do {
-            let result = try await body(client)
-            await client.shutdown()
-            return result
-        } catch {
-            await client.shutdown()
-            throw error
-        }
+        return try await PostgresClient.withClient(configuration: configuration, body)
     }
 }

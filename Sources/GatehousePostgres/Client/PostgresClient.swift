@@ -29,6 +29,28 @@ public final class PostgresClient: Sendable, Service {
         self.state = Mutex(PoolState(capacity: configuration.poolSize))
     }
 
+    /// Runs `body` with a new client and shuts the client down afterwards, whether `body`
+    /// returns or throws: for commands and tests that need a database for a moment.
+    /// - Parameters:
+    ///   - configuration: where the database is.
+    ///   - isolation: the caller's actor, which `body` stays on.
+    ///   - body: the work to do with the client.
+    public static func withClient<Result>(
+        configuration: PostgresConfiguration,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresClient) async throws -> Result
+    ) async throws -> Result {
+        let client = PostgresClient(configuration: configuration)
+        do {
+            let result = try await body(client)
+            await client.shutdown()
+            return result
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
     /// Runs one statement on a pooled connection.
     /// - Parameter query: the statement; interpolated values are bound, never spliced in.
     @discardableResult
