@@ -1,0 +1,49 @@
+import Foundation
+import GatehouseCore
+import GatehouseHTTP
+import GatehousePostgres
+import GatehouseTestSupport
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+/// With PostgreSQL stopped, verify and me answer from the caches and the endpoints that need
+/// the database answer 503 `unavailable` at once; when it is back, everything recovers.
+@Suite struct DatabaseOutageTests {
+    @Test func cachedPathsAnswerAndTheRestIs503UntilTheDatabaseIsBack() async throws {
+        let cluster = try await PostgresCluster.start()
+        defer { cluster.destroy() }
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: cluster.url, poolSize: 4)) { database in
+            try await PostgresMigrator(client: database).migrate(try TestPostgres.migrations())
+            let keys = KeyStore(masterKey: MasterKey.generate().key)
+            let tenant = try await TenantStore(database: database).create(slug: "demo", keys: keys)
+            let hash = try await TestDeployment.hasher().hash("secret")
+            _ = try await UserStore(database: database).create(tenantID: tenant, username: "alice", passwordHash: hash)
+            try await database.query("UPDATE environments SET settings = '{\"throttle_anon\": null, \"throttle_user\": null}'")
+            let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test")
+            let tokens = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: try TestDeployment.hasher())
+            let app = Application(router: GatehouseApplication.makeRouter(database: database, tokens: tokens))
+            try await app.test(.router) { client in
+                let api = RealmTestClient(client: client)
+                let (access, refresh) = try await api.login()
+                #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
+
+                try cluster.stop()
+                let started = ContinuousClock.now
+                #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
+                #expect(try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .ok)
+                let login = try await api.post("/api/token/", json: ["username": "alice", "password": "secret"])
+                #expect(login.status == .serviceUnavailable && login.code == "unavailable")
+                let refreshed = try await api.post("/api/token/refresh/", json: ["refresh": .string(refresh)])
+                #expect(refreshed.status == .serviceUnavailable && refreshed.code == "unavailable")
+                #expect(try await RealmTestClient(client: client, base: "").send(.get, "/readyz").status == .serviceUnavailable)
+                #expect(ContinuousClock.now - started < .seconds(3))
+
+                try cluster.startAgain()
+                #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(refresh)]).status == .ok)
+                _ = try await api.login()
+            }
+        }
+    }
+}
