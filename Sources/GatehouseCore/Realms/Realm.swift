@@ -21,10 +21,7 @@ public struct Realm: Sendable {
     /// skips the signature check (``VerifiedTokens``), never the expiry or type checks.
     public func verify(_ token: String, expecting expected: TokenType?, now: Date = Date()) throws(TokenError) -> TokenClaims {
         if let claims = self.verifiedTokens.claims(of: token) {
-            guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + Double(self.codec.leeway) else {
-                throw .expired
-            }
-            if let expected, expected != claims.type { throw .wrongType }
+            try self.codec.check(claims, expecting: expected, now: now)
             return claims
         }
         let claims = try self.codec.verify(token, ring: self.ring, expecting: expected, now: now)

@@ -11,7 +11,7 @@ public final class RealmDirectory: Sendable {
     private let keys: KeyStore
     /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
     public let publicURL: String
-    private let cache = Mutex<(realms: [String: Realm], generation: UInt64)>(([:], 0))
+    private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
     /// jwt-kit signers by kid: a kid's key material never changes, so a signer is built once.
     private let signers = Mutex<[String: any JWTAlgorithm]>([:])
 
@@ -29,34 +29,26 @@ public final class RealmDirectory: Sendable {
     /// - Parameter refresh: read it from the database even if a copy is kept.
     public func realm(tenant: String, environment: String, refresh: Bool = false) async throws -> Realm? {
         let key = tenant + "/" + environment
-        let (cached, generation) = self.cache.withLock { ($0.realms[key], $0.generation) }
-        if !refresh, let cached {
+        let generation = self.cache.generation
+        if !refresh, let cached = self.cache[key] {
             return cached
         }
         guard let realm = try await self.load(tenant: tenant, environment: environment) else {
             return nil
         }
-        self.cache.withLock { cache in
-            // A change announced while loading may not be in what was read: keep nothing then.
-            if cache.generation == generation { cache.realms[key] = realm }
-        }
+        // A change announced while loading may not be in what was read: then nothing is kept.
+        self.cache.update(key, generation: generation) { $0 = realm }
         return realm
     }
 
     /// Forgets the realms of a tenant; the next request reads them again.
     public func invalidate(tenant: UUID) {
-        self.cache.withLock { cache in
-            cache.generation &+= 1
-            cache.realms = cache.realms.filter { $0.value.tenantID != tenant }
-        }
+        self.cache.forget { _, realm in realm.tenantID == tenant }
     }
 
     /// Forgets every realm.
     public func invalidateAll() {
-        self.cache.withLock { cache in
-            cache.generation &+= 1
-            cache.realms.removeAll()
-        }
+        self.cache.forgetAll()
     }
 
     private func load(tenant: String, environment: String) async throws -> Realm? {

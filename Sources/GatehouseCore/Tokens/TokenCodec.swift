@@ -111,9 +111,7 @@ public struct TokenCodec: Sendable {
         if let audience = self.audience {
             guard let tokenAudience = claims.aud, tokenAudience.contains(audience) else { throw .invalid }
         }
-        guard now.timeIntervalSince1970 < exp + Double(self.leeway) else { throw .expired }
-        if let expected, expected != type { throw .wrongType }
-        return TokenClaims(
+        let verified = TokenClaims(
             type: type,
             userID: userID,
             jti: jti,
@@ -121,5 +119,16 @@ public struct TokenCodec: Sendable {
             expiresAt: Date(timeIntervalSince1970: exp),
             kid: kid
         )
+        try self.check(verified, expecting: expected, now: now)
+        return verified
+    }
+
+    /// What is checked on every use of a token, even one whose signature was checked before:
+    /// expiry (with leeway), then type.
+    func check(_ claims: TokenClaims, expecting expected: TokenType?, now: Date) throws(TokenError) {
+        guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + Double(self.leeway) else {
+            throw .expired
+        }
+        if let expected, expected != claims.type { throw .wrongType }
     }
 }

@@ -128,7 +128,8 @@ final class LibPQConnection: @unchecked Sendable {
     }
 
     /// Runs SQL text that may hold several statements (a migration file), without parameters.
-    func executeScript(_ sql: String) async throws(PostgresError) {
+    /// - Parameter unsafeSQL: SQL text that holds no value from outside the program.
+    func execute(unsafeSQL sql: String) async throws(PostgresError) {
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
             throw PostgresError(kind: .connection, message: "not connected")
         }
@@ -198,7 +199,7 @@ final class LibPQConnection: @unchecked Sendable {
 
     /// Issues `LISTEN` for a channel whose name was checked by the caller.
     func listen(quotedChannel: String) async throws(PostgresError) {
-        try await self.executeScript("LISTEN \(quotedChannel)")
+        try await self.execute(unsafeSQL: "LISTEN " + quotedChannel)
     }
 
     /// Waits until the server sends something, then returns the notifications in it

@@ -31,7 +31,7 @@ public final class PostgresConnection: @unchecked Sendable {
     /// - Parameter unsafeSQL: SQL text that holds no value from outside the program.
     public func execute(unsafeSQL: String) async throws {
         try await self.prepareForStatement()
-        try await self.core.executeScript(unsafeSQL)
+        try await self.core.execute(unsafeSQL: unsafeSQL)
     }
 
     /// Connects before the first statement of a loan, if the connection is closed or was
