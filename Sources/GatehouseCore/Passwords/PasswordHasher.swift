@@ -57,11 +57,6 @@ public final class PasswordHasher: Sendable {
         return .match(needsRehash: !target.hasPrefix(current))
     }
 
-    /// Whether `hash` is a format this hasher can check.
-    public static func isSupported(_ hash: String) -> Bool {
-        hash.hasPrefix("$argon2id$") || hash.hasPrefix("argon2$argon2id$") || DjangoPBKDF2Hash(hash) != nil
-    }
-
     static func argon2idHash(_ password: [UInt8], parameters: Argon2Parameters) throws -> String {
         var salt = [UInt8](repeating: 0, count: 16)
         for index in salt.indices { salt[index] = UInt8.random(in: 0...255) }

@@ -8,9 +8,6 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
 
     public var description: String { self.rawValue }
 
-    /// The two-character class, e.g. `23` for integrity constraint violations.
-    public var errorClass: Substring { self.rawValue.prefix(2) }
-
     public static let uniqueViolation = SQLState(rawValue: "23505")
     public static let foreignKeyViolation = SQLState(rawValue: "23503")
     public static let notNullViolation = SQLState(rawValue: "23502")
@@ -26,8 +23,4 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let undefinedTable = SQLState(rawValue: "42P01")
     public static let syntaxError = SQLState(rawValue: "42601")
     public static let invalidTextRepresentation = SQLState(rawValue: "22P02")
-    public static let duplicateDatabase = SQLState(rawValue: "42P04")
-
-    /// Class `08`: the connection failed; the statement may not have reached the server.
-    public var isConnectionException: Bool { self.errorClass == "08" }
 }

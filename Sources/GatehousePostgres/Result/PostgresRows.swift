@@ -22,11 +22,6 @@ public struct PostgresRows: Sendable, RandomAccessCollection {
         Int(String(cString: PQcmdTuples(self.storage.result))) ?? 0
     }
 
-    /// The column names, in order.
-    public var columns: [String] {
-        (0..<self.storage.columnCount).map { String(cString: PQfname(self.storage.result, Int32($0))) }
-    }
-
     /// Decodes the only row, or throws when there is not exactly one.
     /// - Parameter types: the column types, e.g. `(UUID, String).self`.
     public func single<each T: PostgresDecodable>(_ types: (repeat each T).Type) throws -> (repeat each T) {
