@@ -5,7 +5,10 @@ public struct Gatehouse: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "gatehouse",
         abstract: "A multi-tenant authentication tier.",
-        subcommands: [MigrateCommand.self, ServeCommand.self, AdminKeyCommand.self, TenantCommand.self, UserCommand.self]
+        subcommands: [
+            MigrateCommand.self, ServeCommand.self, AdminKeyCommand.self, TenantCommand.self, UserCommand.self, KeysCommand.self,
+            RevokeCommand.self, AuditCommand.self,
+        ]
     )
 
     public init() {}

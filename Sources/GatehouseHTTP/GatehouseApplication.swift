@@ -10,11 +10,14 @@ public enum GatehouseApplication {
     /// - Parameters:
     ///   - database: the pool `/readyz` checks.
     ///   - tokens: the realms' token service.
-    public static func makeRouter(database: PostgresClient, tokens: TokenService) -> Router<GatehouseRequestContext> {
+    ///   - admin: the operators' operations.
+    public static func makeRouter(database: PostgresClient, tokens: TokenService, admin: AdminService) -> Router<GatehouseRequestContext> {
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         HealthController(database: database).register(on: router)
         RealmController(tokens: tokens, limiter: RateLimiter()).register(on: router)
+        AdminController(admin: admin, adminKeys: AdminKeyStore(database: database)).register(on: router)
+        OpenAPIController().register(on: router)
         return router
     }
 
@@ -24,6 +27,7 @@ public enum GatehouseApplication {
     ///   - port: the port to bind.
     ///   - database: the pool; it is shut down with the application.
     ///   - tokens: the realms' token service.
+    ///   - admin: the operators' operations.
     ///   - services: more services to run alongside (the change feed).
     ///   - logger: the application's logger.
     public static func make(
@@ -31,11 +35,12 @@ public enum GatehouseApplication {
         port: Int,
         database: PostgresClient,
         tokens: TokenService,
+        admin: AdminService,
         services: [any Service],
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: self.makeRouter(database: database, tokens: tokens),
+            router: self.makeRouter(database: database, tokens: tokens, admin: admin),
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
             services: [database] + services,
             logger: logger

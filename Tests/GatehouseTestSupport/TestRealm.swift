@@ -10,6 +10,9 @@ public struct TestDeployment: Sendable {
     public let database: PostgresClient
     public let masterKey: MasterKey
     public let tokens: TokenService
+    /// The operators' operations, on the same caches as ``tokens``.
+    public let admin: AdminService
+    public let keys: KeyStore
     public let users: UserStore
     public let publicURL = "http://gatehouse.test"
 
@@ -57,6 +60,15 @@ public struct TestDeployment: Sendable {
                 database: database,
                 masterKey: masterKey,
                 tokens: TokenService(database: database, realms: realms, userCache: userCache, hasher: hasher),
+                admin: AdminService(
+                    database: database,
+                    keys: keys,
+                    hasher: hasher,
+                    publicURL: "http://gatehouse.test",
+                    realms: realms,
+                    userCache: userCache
+                ),
+                keys: keys,
                 users: UserStore(database: database)
             )
             try await deployment.createUser("alice", password: "secret", tenant: demo)

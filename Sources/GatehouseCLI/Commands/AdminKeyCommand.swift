@@ -8,7 +8,7 @@ struct AdminKeyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin-key",
         abstract: "Manage admin API keys.",
-        subcommands: [Create.self]
+        subcommands: [Create.self, List.self, Revoke.self]
     )
 
     /// `gatehouse admin-key create --name N [--tenant T]`
@@ -39,6 +39,37 @@ struct AdminKeyCommand: AsyncParsableCommand {
                 } catch let error as PostgresError where error.sqlState == .checkViolation {
                     throw ValidationError("--name must be 1 to 200 characters")
                 }
+            }
+        }
+    }
+
+    /// `gatehouse admin-key list`
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List admin API keys (never their secrets).")
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            try await self.database.withClient { client in
+                try AdminOptions.print(Page(items: try await AdminKeyStore(database: client).list(), nextCursor: nil))
+            }
+        }
+    }
+
+    /// `gatehouse admin-key revoke ID`
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke an admin API key: it stops working at once.")
+
+        @Argument(help: "The key's id (from list), or the key itself.")
+        var key: String
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            guard let id = AdminKeyStore.id(of: self.key) else { throw ValidationError("\(self.key) is not an admin key id") }
+            try await self.database.withClient { client in
+                guard try await AdminKeyStore(database: client).revoke(id: id) else { throw ValidationError("no admin key \(self.key)") }
+                print(id.uuidString.lowercased())
             }
         }
     }

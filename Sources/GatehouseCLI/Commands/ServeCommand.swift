@@ -45,13 +45,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let realms = RealmDirectory(database: client, keys: keys, publicURL: publicURL)
         let users = UserCache()
-        let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: try PasswordHasher(threadPool: hashing))
+        let hasher = try PasswordHasher(threadPool: hashing)
+        let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: hasher)
+        let admin = AdminService(database: client, keys: keys, hasher: hasher, publicURL: publicURL, realms: realms, userCache: users)
         let changes = ChangeFeed(configuration: client.configuration, realms: realms, users: users, logger: logger)
         let application = GatehouseApplication.make(
             host: self.host,
             port: self.port,
             database: client,
             tokens: tokens,
+            admin: admin,
             services: [changes],
             logger: logger
         )

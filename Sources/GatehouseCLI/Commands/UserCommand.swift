@@ -9,7 +9,7 @@ struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user",
         abstract: "Manage users.",
-        subcommands: [Create.self]
+        subcommands: [Create.self, Import.self]
     )
 
     /// `gatehouse user create --tenant T USERNAME [--password-stdin] [--role R]`
@@ -78,6 +78,46 @@ struct UserCommand: AsyncParsableCommand {
             let alphabet = Array("abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789")
             var generator = SystemRandomNumberGenerator()
             return String((0..<20).map { _ in alphabet.randomElement(using: &generator)! })
+        }
+    }
+
+    /// `gatehouse user import --tenant T FILE [--batch-size N]`
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import users from JSON lines; prints the report (created, skipped, failed and why).",
+            discussion: """
+                Each line: {"username", "password" | "password_hash", "role"?, "claims"?, "is_active"?}; password_hash is a \
+                Django hash (pbkdf2_sha256$..., argon2$argon2id$...) or an Argon2id PHC string. Existing usernames are \
+                skipped. Exits 1 when a line failed.
+                """
+        )
+
+        @Option(help: "The tenant's slug.")
+        var tenant: String
+
+        @Argument(help: "The JSON lines file (- for standard input).")
+        var file: String
+
+        @Option(help: "Lines per transaction: each batch is written whole or not at all.")
+        var batchSize = 1000
+
+        @OptionGroup var admin: AdminOptions
+
+        func run() async throws {
+            let data: Data
+            if self.file == "-" {
+                data = FileHandle.standardInput.readDataToEndOfFile()
+            } else {
+                guard let contents = FileManager.default.contents(atPath: self.file) else { throw ValidationError("cannot read \(self.file)") }
+                data = contents
+            }
+            let report = try await self.admin.withAdmin { admin in
+                try await admin.importUsers(tenant: self.tenant, jsonLines: data, batchSize: self.batchSize, actor: .cli)
+            }
+            try AdminOptions.print(report)
+            if report.failed > 0 {
+                throw ValidationError("\(report.failed) of \(report.created + report.skipped + report.failed) lines failed (see the report)")
+            }
         }
     }
 }

@@ -1,13 +1,14 @@
 import ExtrasBase64
 
 /// Base64url without padding (RFC 7515 §2), as JWS and JWK use it.
-enum Base64URL {
-    static func encode(_ bytes: some Collection<UInt8>) -> String {
+public enum Base64URL {
+    /// Encodes `bytes`.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
         Base64.encodeToString(bytes: bytes, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 
     /// `nil` for anything that is not unpadded base64url.
-    static func decode(_ bytes: some Collection<UInt8>) -> [UInt8]? {
+    public static func decode(_ bytes: some Collection<UInt8>) -> [UInt8]? {
         try? Base64.decode(bytes: bytes, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 }

@@ -80,6 +80,20 @@ public final class PasswordHasher: Sendable {
         return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Whether `stored` is a hash this hasher can verify: an Argon2id PHC string, Django's
+    /// `argon2$argon2id$...` or `pbkdf2_sha256$iterations$salt$hash` (for imports).
+    public static func recognizes(_ stored: String) -> Bool {
+        if DjangoPBKDF2Hash(stored) != nil { return true }
+        let phc = stored.hasPrefix("argon2$argon2id$") ? String(stored.dropFirst("argon2".count)) : stored
+        // $argon2id$v=19$m=...,t=...,p=...$salt$hash
+        let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
+        guard parts.count == 6, parts[0].isEmpty, parts[1] == "argon2id", parts[2] == "v=19" else { return false }
+        let parameters = parts[3].split(separator: ",")
+        guard parameters.count == 3, zip(parameters, ["m=", "t=", "p="]).allSatisfy({ $0.hasPrefix($1) && Int($0.dropFirst(2)) != nil })
+        else { return false }
+        return !parts[4].isEmpty && !parts[5].isEmpty
+    }
+
     /// Verifies any supported format; `false` for a malformed or unknown one.
     static func verify(_ password: [UInt8], against stored: String) -> Bool {
         if stored.hasPrefix("$argon2id$") {

@@ -41,12 +41,15 @@ public struct KeyStore: Sendable {
         return kid
     }
 
-    /// The `next`, `active` and `retiring` keys of an environment.
-    func ring(of environmentID: UUID, tenantID: UUID, database: PostgresClient) async throws -> [StoredKey] {
+    /// The `next` and `active` keys of an environment, and the `retiring` ones that may
+    /// still have live tokens: those that began retiring less than `retention` seconds ago
+    /// (the environment's longest token lifetime).
+    func ring(of environmentID: UUID, tenantID: UUID, retention: Int, database: PostgresClient) async throws -> [StoredKey] {
         try await database.query(
             """
             SELECT kid, alg, state, private_key, public_jwk FROM signing_keys
             WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state IN ('next', 'active', 'retiring')
+              AND (state <> 'retiring' OR retiring_at > now() - make_interval(secs => \(Double(retention))))
             ORDER BY created_at
             """
         ).map { row in

@@ -26,6 +26,14 @@ public final class TokenService: Sendable {
     private let hasher: PasswordHasher
     private let users: UserStore
     private let refreshTokens = RefreshTokenStore()
+    private let audit = AuditLog()
+    /// Failed logins per environment and username, to tell a burst (guessing) from typos.
+    private let loginFailures = RateLimiter()
+    /// At most one audit event per burst window and username.
+    private let burstReports = RateLimiter()
+    /// More failed logins than this, for one username, is a burst worth an audit event.
+    private static let burstRate = ThrottleRate("5/min")!
+    private static let burstReportRate = ThrottleRate("1/min")!
 
     /// - Parameters:
     ///   - database: where users and refresh tokens are.
@@ -45,6 +53,7 @@ public final class TokenService: Sendable {
         let user = try await self.users.find(tenantID: realm.tenantID, username: username)
         let check = try await self.hasher.check(password, against: user?.passwordHash)
         guard case .match(let needsRehash) = check, let user, user.isActive else {
+            await self.countLoginFailure(in: realm, username: username)
             throw Failure.noActiveAccount
         }
         let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
@@ -153,9 +162,43 @@ public final class TokenService: Sendable {
         if spent.reason == .rotated, let revokedAt = spent.revokedAt,
             now.timeIntervalSince(revokedAt) >= Double(realm.settings.reuseGrace)
         {
-            try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: spent.familyID)
+            let revoked = try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: spent.familyID)
+            try await self.audit.record(
+                on: connection,
+                actor: .system,
+                tenantID: realm.tenantID,
+                action: "refresh.reuse",
+                target: jti.uuidString.lowercased(),
+                details: [
+                    "environment": .string(realm.environmentSlug), "family_id": .string(spent.familyID.uuidString.lowercased()),
+                    "refresh_tokens_revoked": .number(Double(revoked)),
+                ]
+            )
         }
         return .revoked
+    }
+
+    /// Counts a failed login; the first one past the burst rate is recorded in the audit log
+    /// (the username, never the password). Recording is best effort: the client's answer
+    /// does not depend on it.
+    private func countLoginFailure(in realm: Realm, username: String) async {
+        let key = "\(realm.environmentID) \(username)"
+        guard self.loginFailures.admit(key, rate: Self.burstRate) != nil,
+            self.burstReports.admit(key, rate: Self.burstReportRate) == nil
+        else { return }
+        try? await self.database.withConnection { connection in
+            try await self.audit.record(
+                on: connection,
+                actor: .system,
+                tenantID: realm.tenantID,
+                action: "login.failure_burst",
+                target: username,
+                details: [
+                    "environment": .string(realm.environmentSlug), "failures": .number(Double(Self.burstRate.requests + 1)),
+                    "window_seconds": .number(Double(Self.burstRate.period)),
+                ]
+            )
+        }
     }
 
     /// Checks a token of either type (SimpleJWT's verify): signature, expiry, type, blacklist,

@@ -16,6 +16,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             throw error
+        } catch let error as AdminError {
+            throw APIError(error)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "too_large", detail: "Request body is too large.")
         } catch let error as HTTPError {

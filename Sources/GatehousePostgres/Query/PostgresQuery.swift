@@ -54,6 +54,12 @@ public struct PostgresQuery: Sendable, Hashable, ExpressibleByStringInterpolatio
             self.sql.append("$\(self.binds.count)")
         }
 
+        /// Inserts SQL text that is part of the program, such as a shared column list: a
+        /// `StaticString`, so no value from outside can get in this way.
+        public mutating func appendInterpolation(unsafeSQL text: StaticString) {
+            self.sql.append(text.description)
+        }
+
         /// Binds `value` as the next parameter; `nil` binds `NULL`.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
             self.binds.append(value)

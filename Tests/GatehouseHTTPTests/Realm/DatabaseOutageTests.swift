@@ -22,8 +22,10 @@ import Testing
             _ = try await UserStore(database: database).create(tenantID: tenant, username: "alice", passwordHash: hash)
             try await database.query("UPDATE environments SET settings = '{\"throttle_anon\": null, \"throttle_user\": null}'")
             let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test")
-            let tokens = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: try TestDeployment.hasher())
-            let app = Application(router: GatehouseApplication.makeRouter(database: database, tokens: tokens))
+            let hasher = try TestDeployment.hasher()
+            let tokens = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: hasher)
+            let admin = AdminService(database: database, keys: keys, hasher: hasher, publicURL: "http://gatehouse.test")
+            let app = Application(router: GatehouseApplication.makeRouter(database: database, tokens: tokens, admin: admin))
             try await app.test(.router) { client in
                 let api = RealmTestClient(client: client)
                 let (access, refresh) = try await api.login()

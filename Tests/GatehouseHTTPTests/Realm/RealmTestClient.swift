@@ -61,7 +61,7 @@ struct RealmTestClient {
 extension TestDeployment {
     /// Runs `body` against this deployment's router, in process.
     func test<Result: Sendable>(_ body: @Sendable (RealmTestClient) async throws -> Result) async throws -> Result {
-        let app = Application(router: GatehouseApplication.makeRouter(database: self.database, tokens: self.tokens))
+        let app = Application(router: GatehouseApplication.makeRouter(database: self.database, tokens: self.tokens, admin: self.admin))
         return try await app.test(.router) { client in try await body(RealmTestClient(client: client)) }
     }
 }

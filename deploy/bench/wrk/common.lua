@@ -1,4 +1,4 @@
--- Shared by the token API scripts: status counting and a one-line summary.
+-- Shared by the token API scripts: the realm's path prefix and a one-line summary.
 --   BENCH_BASE  path prefix of the realm ("/t/bench/es256" for Gatehouse, "" for the peer)
 local M = {}
 
@@ -10,12 +10,6 @@ function M.read_lines(path)
     if #line > 0 then lines[#lines + 1] = line end
   end
   return lines
-end
-
-local statuses = {}
-
-function M.count(status)
-  statuses[status] = (statuses[status] or 0) + 1
 end
 
 -- wrk's done(): one RESULT line a parser can read, then the non-2xx statuses.

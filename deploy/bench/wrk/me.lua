@@ -1,10 +1,10 @@
--- GET {base}/api/me/ with one valid access token (BENCH_TOKEN).
+-- GET {base}/api/me/ with one valid access token (BENCH_TOKEN). A static request,
+-- formatted once by wrk, as the peer's own wrk scripts do.
 package.path = os.getenv("BENCH_WRK_DIR") .. "/?.lua;" .. package.path
 local common = require("common")
-local headers = {["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")}
 
-request = function()
-  return wrk.format("GET", common.base .. "/api/me/", headers)
-end
+wrk.method = "GET"
+wrk.path = common.base .. "/api/me/"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
 
 done = common.done
