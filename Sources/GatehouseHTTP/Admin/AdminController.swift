@@ -236,7 +236,11 @@ public struct AdminController: Sendable {
 
         api.post("tenants/:tenant/revocations") { request, context in
             let actor = try await self.actor(request, context)
-            let body = try await AdminRequestBody.read(request, allowed: ["user_ids", "usernames", "all_users", "environment"])
+            let body = try await AdminRequestBody.read(
+                request,
+                allowed: ["user_ids", "usernames", "all_users", "environment"],
+                maximumSize: AdminRequestBody.maximumRevocationSize
+            )
             let chosen = ["user_ids", "usernames", "all_users"].filter(body.has)
             guard chosen.count == 1 else {
                 throw AdminError.invalid(field: "user_ids", reason: "give exactly one of user_ids, usernames and all_users")

@@ -8,12 +8,19 @@ import Hummingbird
 struct AdminRequestBody {
     private let object: [String: JSONValue]
 
+    /// The largest body of most admin requests.
+    static let maximumSize = 64 * 1024
+    /// The largest body of a bulk revocation: 100,000 usernames of up to 150 characters.
+    static let maximumRevocationSize = 32 * 1024 * 1024
+
     /// Reads the body: a JSON object, or an empty body as `{}`.
-    /// - Parameter allowed: the fields the route knows.
-    static func read(_ request: Request, allowed: Set<String>) async throws -> AdminRequestBody {
+    /// - Parameters:
+    ///   - allowed: the fields the route knows.
+    ///   - maximumSize: the largest body accepted (413 beyond).
+    static func read(_ request: Request, allowed: Set<String>, maximumSize: Int = Self.maximumSize) async throws -> AdminRequestBody {
         var request = request
         let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        let buffer = try await request.collectBody(upTo: RequestFields.maximumBodySize)
+        let buffer = try await request.collectBody(upTo: maximumSize)
         if buffer.readableBytes == 0 { return AdminRequestBody(object: [:]) }
         guard mediaType == nil || mediaType == "application/json" else {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Admin requests take application/json.")
