@@ -6,26 +6,6 @@ import Testing
 
 /// The real `gatehouse` binary, bootstrapped with its own commands and served on a real socket.
 @Suite struct ServeCommandTests {
-    struct HTTPAnswer {
-        var status: Int
-        var json: [String: JSONValue]
-    }
-
-    /// One request with curl, a real HTTP client over a real socket.
-    static func curl(_ method: String, _ url: String, json: [String: String]? = nil, bearer: String? = nil) throws -> HTTPAnswer {
-        var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", url]
-        if let json {
-            arguments += ["-H", "Content-Type: application/json", "-d", JSONValue.object(json.mapValues(JSONValue.string)).jsonText]
-        }
-        if let bearer { arguments += ["-H", "Authorization: Bearer \(bearer)"] }
-        let output = try Subprocess.run("/usr/bin/curl", arguments, environment: [:])
-        let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
-        let status = Int(lines.last ?? "") ?? 0
-        let body = lines.dropLast().joined(separator: "\n")
-        let object = body.isEmpty ? [:] : ((try? JSONValue.parse(Array(body.utf8)))?.objectValue ?? [:])
-        return HTTPAnswer(status: status, json: object)
-    }
-
     @Test func theBootstrappedRealmServesTheSeedFlowAndPyJWTVerifiesItsTokens() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = [
@@ -43,38 +23,27 @@ import Testing
         let adminKey = try GatehouseProcess.run(["admin-key", "create", "--name", "ops"], environment: environment)
         #expect(adminKey.stdout.split(separator: "\n").last?.hasPrefix("gh_") == true)
 
-        let port = try Subprocess.freePort()
-        var serveEnvironment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        serveEnvironment["GATEHOUSE_PUBLIC_URL"] = nil
-        let server = try Subprocess.start(GatehouseProcess.executable.path, ["serve", "--port", "\(port)"], environment: serveEnvironment)
+        let server = try await GatehouseServer.start(environment: environment)
         defer { server.stop(signal: SIGKILL) }
-        let root = "http://127.0.0.1:\(port)"
-        var ready = false
-        for _ in 0..<100 where !ready {
-            ready = (try? Self.curl("GET", root + "/readyz"))?.status == 200
-            if !ready { try await Task.sleep(for: .milliseconds(100)) }
-        }
-        try #require(ready, "gatehouse serve did not become ready: \(server.stderr)")
-
-        let base = root + "/t/demo/prod"
-        let login = try Self.curl("POST", base + "/api/token/", json: ["username": "alice", "password": "s3cret pass"])
+        let base = "/t/demo/prod"
+        let login = try server.curl("POST", base + "/api/token/", body: ["username": "alice", "password": "s3cret pass"])
         #expect(login.status == 200)
         let access = try #require(login.json["access"]?.stringValue)
         let refresh = try #require(login.json["refresh"]?.stringValue)
-        let me = try Self.curl("GET", base + "/api/me/", bearer: access)
+        let me = try server.curl("GET", base + "/api/me/", bearer: access)
         #expect(me.status == 200 && me.json["username"]?.stringValue == "alice")
-        let refreshed = try Self.curl("POST", base + "/api/token/refresh/", json: ["refresh": refresh])
+        let refreshed = try server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(refresh)])
         #expect(refreshed.status == 200)
         let newRefresh = try #require(refreshed.json["refresh"]?.stringValue)
-        #expect(try Self.curl("POST", base + "/api/logout/", json: ["refresh": newRefresh], bearer: access).status == 205)
-        #expect(try Self.curl("POST", base + "/api/token/refresh/", json: ["refresh": newRefresh]).status == 401)
+        #expect(try server.curl("POST", base + "/api/logout/", body: ["refresh": .string(newRefresh)], bearer: access).status == 205)
+        #expect(try server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(newRefresh)]).status == 401)
 
         // A third-party library, given only the base URL, verifies the access token.
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/verify_with_pyjwt.py").path
         let python = try Subprocess.run(
             "/usr/bin/env",
-            ["python3", script, base, access, "alice"],
+            ["python3", script, server.url + base, access, "alice"],
             environment: ProcessInfo.processInfo.environment
         )
         #expect(python.status == 0, "PyJWT (installed by deploy/test.sh) failed: \(python.stderr)")

@@ -1,0 +1,109 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseTestSupport
+import Testing
+
+/// The operators' commands give what the admin API gives: the same JSON, byte for byte
+/// where nothing changed in between, from the real binary against a real server.
+@Suite struct AdminCommandsTests {
+    static func run(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws -> Subprocess.Output {
+        try GatehouseProcess.run(arguments, environment: environment, input: input)
+    }
+
+    @Test func cliAndHTTPGiveTheSameResults() async throws {
+        let url = try await TestPostgres.makeDatabase(migrated: true)
+        let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
+        #expect(try Self.run(["tenant", "create", "acme", "--env", "prod"], environment).status == 0)
+        let key = try #require(
+            try Self.run(["admin-key", "create", "--name", "ops"], environment).stdout.split(separator: "\n").last.map(String.init)
+        )
+        let server = try await GatehouseServer.start(environment: environment)
+        defer { server.stop(signal: SIGKILL) }
+
+        // Import: a file through the CLI, the same lines (other names) through HTTP.
+        let hash = "pbkdf2_sha256$1000$salt$" + Data(repeating: 7, count: 32).base64EncodedString()
+        func lines(_ prefix: String) -> String {
+            (0..<5).map { #"{"username": "\#(prefix)\#($0)", "password_hash": "\#(hash)"}"# }.joined(separator: "\n")
+                + "\n{\"username\": \"\(prefix)0\", \"password\": \"pw\"}\n{bad\n"
+        }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID()).jsonl")
+        try lines("c").write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let imported = try Self.run(["user", "import", "--tenant", "acme", file.path], environment)
+        #expect(imported.status != 0 && imported.stderr.hasPrefix("Error: 1 of 7 lines failed"), "\(imported.stderr)")
+        let viaHTTP = try Subprocess.run(
+            "/usr/bin/curl",
+            [
+                "-s", "-X", "POST", "-H", "Authorization: Bearer \(key)", "-H", "Content-Type: application/x-ndjson", "--data-binary", lines("h"),
+                server.url + "/admin/v1/tenants/acme/users/import",
+            ],
+            environment: [:]
+        )
+        let cliReport = imported.stdout.trimmingCharacters(in: .newlines).replacingOccurrences(of: "\"c0\"", with: "\"h0\"")
+        #expect(cliReport == viaHTTP.stdout, "\(cliReport)\n\(viaHTTP.stdout)")
+
+        // Keys: list, rotate, and the list again, the same both ways.
+        let keysPath = "/admin/v1/tenants/acme/environments/prod/keys"
+        #expect(
+            try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+                == (try server.curl("GET", keysPath, bearer: key).body + "\n")
+        )
+        let rotated = try Self.run(["keys", "rotate", "--tenant", "acme", "--env", "prod", "--staged"], environment)
+        #expect(rotated.status == 0)
+        let next = try #require(
+            (try? JSONValue.parse(Array(rotated.stdout.utf8)))?.objectValue?["next"]?.objectValue?["kid"]?.stringValue
+        )
+        #expect(
+            try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+                == (try server.curl("GET", keysPath, bearer: key).body + "\n")
+        )
+        let activated = try Self.run(["keys", "activate", "--tenant", "acme", "--env", "prod", next], environment)
+        #expect(activated.stdout.contains("\"state\":\"active\""))
+        // The server sees the CLI's rotation: JWKS has the new key and logins sign with it.
+        try await Self.eventually { try server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) }
+        #expect(try Self.run(["keys", "retire", "--tenant", "acme", "--env", "prod", next], environment).stderr.contains("rotate first"))
+
+        // Revocation: the same counts both ways.
+        let cliRevoke = try Self.run(["revoke", "--tenant", "acme", "--user", "c1", "--user", "c2", "--user", "ghost"], environment)
+        let httpRevoke = try server.curl(
+            "POST",
+            "/admin/v1/tenants/acme/revocations",
+            body: ["usernames": ["h1", "h2", "ghost"]],
+            bearer: key
+        )
+        #expect(cliRevoke.stdout == httpRevoke.body + "\n")
+        #expect(cliRevoke.stdout.contains("\"users\":2") && cliRevoke.stdout.contains("\"unknown_usernames\":[\"ghost\"]"))
+        let usersFile = FileManager.default.temporaryDirectory.appendingPathComponent("users-\(UUID()).txt")
+        try "c3\nc4\n\n".write(to: usersFile, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: usersFile) }
+        #expect(try Self.run(["revoke", "--tenant", "acme", "--users-file", usersFile.path], environment).stdout.contains("\"users\":2"))
+        #expect(try Self.run(["revoke", "--tenant", "acme", "--all"], environment).stdout.contains("\"users\":10"))
+        #expect(try Self.run(["revoke", "--tenant", "acme"], environment).stderr.contains("exactly one of"))
+
+        // Audit: the same page both ways, with who did what.
+        let audit = try Self.run(["audit", "--tenant", "acme", "--limit", "50"], environment)
+        #expect(try audit.stdout == server.curl("GET", "/admin/v1/audit?tenant=acme&limit=50", bearer: key).body + "\n")
+        var actors: [String] = []
+        if case .array(let items)? = (try? JSONValue.parse(Array(audit.stdout.utf8)))?.objectValue?["items"] {
+            actors = items.compactMap { $0.objectValue?["actor"]?.stringValue }
+        }
+        #expect(actors.contains("cli") && actors.contains { $0.hasPrefix("admin_key:") })
+
+        // Admin keys: listed without secrets; a revoked key stops working at once.
+        let listed = try Self.run(["admin-key", "list"], environment).stdout
+        let secret = String(key.split(separator: "_").last!)
+        #expect(listed.contains("\"name\":\"ops\"") && !listed.contains(secret))
+        #expect(try Self.run(["admin-key", "revoke", key], environment).status == 0)
+        #expect(try server.curl("GET", "/admin/v1/tenants", bearer: key).status == 401)
+        #expect(try Self.run(["keys", "list", "--tenant", "nope", "--env", "prod"], environment).stderr.hasPrefix("Error: tenant nope not found"))
+    }
+
+    static func eventually(_ condition: () throws -> Bool) async throws {
+        for _ in 0..<50 {
+            if try condition() { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        Issue.record("condition not met within 2.5 s")
+    }
+}

@@ -1,0 +1,56 @@
+public import Foundation
+public import GatehouseCore
+
+/// A real `gatehouse serve` process on a free port, and curl to talk to it.
+public struct GatehouseServer: Sendable {
+    public let process: Subprocess.Running
+    /// `http://127.0.0.1:<port>`.
+    public let url: String
+
+    /// An HTTP answer, as curl saw it.
+    public struct Answer: Sendable {
+        public var status: Int
+        /// The body's bytes as text.
+        public var body: String
+        /// The body as a JSON object, or empty.
+        public var json: [String: JSONValue] {
+            (try? JSONValue.parse(Array(self.body.utf8)))?.objectValue ?? [:]
+        }
+    }
+
+    /// Starts `gatehouse serve` with `environment` merged into this process's and waits
+    /// until `/readyz` answers 200.
+    public static func start(environment: [String: String]) async throws -> GatehouseServer {
+        let port = try Subprocess.freePort()
+        var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        merged["GATEHOUSE_PUBLIC_URL"] = environment["GATEHOUSE_PUBLIC_URL"]
+        let process = try Subprocess.start(GatehouseProcess.executable.path, ["serve", "--port", "\(port)"], environment: merged)
+        let server = GatehouseServer(process: process, url: "http://127.0.0.1:\(port)")
+        for _ in 0..<100 {
+            if (try? server.curl("GET", "/readyz"))?.status == 200 { return server }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        _ = process.stop(signal: SIGKILL)
+        throw SubprocessError(message: "gatehouse serve did not become ready: \(process.stderr)")
+    }
+
+    /// One request with curl, a real HTTP client over a real socket.
+    /// - Parameters:
+    ///   - path: appended to ``url``.
+    ///   - body: a JSON body.
+    ///   - bearer: an `Authorization: Bearer` value.
+    public func curl(_ method: String, _ path: String, body: JSONValue? = nil, bearer: String? = nil) throws -> Answer {
+        var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", self.url + path]
+        if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body.jsonText] }
+        if let bearer { arguments += ["-H", "Authorization: Bearer \(bearer)"] }
+        let output = try Subprocess.run("/usr/bin/curl", arguments, environment: [:])
+        let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        return Answer(status: Int(lines.last ?? "") ?? 0, body: lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// Stops the process with `signal`; returns its exit status.
+    @discardableResult
+    public func stop(signal: Int32 = SIGTERM) -> Int32 {
+        self.process.stop(signal: signal)
+    }
+}
