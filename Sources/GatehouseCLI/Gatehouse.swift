@@ -7,7 +7,7 @@ public struct Gatehouse: AsyncParsableCommand {
         abstract: "A multi-tenant authentication tier.",
         subcommands: [
             MigrateCommand.self, ServeCommand.self, AdminKeyCommand.self, TenantCommand.self, UserCommand.self, KeysCommand.self,
-            RevokeCommand.self, AuditCommand.self,
+            RevokeCommand.self, AuditCommand.self, TokensCommand.self,
         ]
     )
 

@@ -24,6 +24,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The base of issuer URLs (default: $GATEHOUSE_PUBLIC_URL, else http://HOST:PORT).")
     var publicURL: String?
 
+    @Option(help: "Seconds between the scheduler's looks for due key rotations and expired tokens.")
+    var schedulerInterval = 5
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
@@ -49,13 +52,14 @@ struct ServeCommand: AsyncParsableCommand {
         let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: hasher)
         let admin = AdminService(database: client, keys: keys, hasher: hasher, publicURL: publicURL, realms: realms, userCache: users)
         let changes = ChangeFeed(configuration: client.configuration, realms: realms, users: users, logger: logger)
+        let scheduler = Scheduler(database: client, keys: keys, interval: .seconds(max(1, self.schedulerInterval)), logger: logger)
         let application = GatehouseApplication.make(
             host: self.host,
             port: self.port,
             database: client,
             tokens: tokens,
             admin: admin,
-            services: [changes],
+            services: [changes, scheduler],
             logger: logger
         )
         try await application.runService()

@@ -2,13 +2,16 @@ import Foundation
 public import GatehousePostgres
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Applies PostgreSQL's change notifications (`sql/0002_change_notifications.sql`) to this
 /// instance's caches, so that every instance on one database agrees within moments on keys,
 /// settings and revocations.
 ///
 /// After a reconnect, notifications may have been missed, so both caches start over; a
-/// periodic clear backs up the notifications in case one is ever lost.
+/// periodic clear backs up the notifications in case one is ever lost. While the database
+/// is unreachable the caches are kept as they are: nothing can change without it, and
+/// verify and me go on answering from them.
 public final class ChangeFeed: Service {
     static let realmsChannel = "gatehouse_realms"
     static let usersChannel = "gatehouse_users"
@@ -18,6 +21,8 @@ public final class ChangeFeed: Service {
     private let users: UserCache
     private let backupInterval: Duration
     private let logger: Logger
+    /// Whether the listener is connected: the periodic clear waits for it.
+    private let connected = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - configuration: the database; the feed keeps one connection of its own.
@@ -49,6 +54,7 @@ public final class ChangeFeed: Service {
             group.addTask { try? await self.listener.run() }
             group.addTask {
                 while (try? await Task.sleep(for: self.backupInterval)) != nil {
+                    guard self.connected.load(ordering: .relaxed) else { continue }
                     self.realms.invalidateAll()
                     self.users.clear()
                 }
@@ -63,8 +69,11 @@ public final class ChangeFeed: Service {
     private func apply(_ event: PostgresListener.Event) {
         switch event {
         case .connected:
+            self.connected.store(true, ordering: .relaxed)
             self.realms.invalidateAll()
             self.users.clear()
+        case .disconnected:
+            self.connected.store(false, ordering: .relaxed)
         case .notification(let notification) where notification.channel == Self.realmsChannel:
             if let tenant = UUID(uuidString: notification.payload) {
                 self.realms.invalidate(tenant: tenant)

@@ -68,8 +68,7 @@ public final class RealmDirectory: Sendable {
         var ringKeys: [KeyRing.Key] = []
         var published: [[String: JSONValue]] = []
         // A retiring key stays while tokens it signed can still be valid.
-        let retention = max(settings.accessTokenLifetime, settings.refreshTokenLifetime) + settings.leeway
-        for stored in try await self.keys.ring(of: environmentID, tenantID: tenantID, retention: retention, database: self.database) {
+        for stored in try await self.keys.ring(of: environmentID, tenantID: tenantID, retention: settings.keyRetention, database: self.database) {
             ringKeys.append(
                 KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
             )

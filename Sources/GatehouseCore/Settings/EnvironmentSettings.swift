@@ -15,14 +15,25 @@ public struct EnvironmentSettings: Sendable, Hashable {
     public var throttleAnon: ThrottleRate? = ThrottleRate("20/min")
     public var throttleUser: ThrottleRate? = ThrottleRate("1000/hour")
     public var reuseGrace = 0
+    /// How long a key signs before the scheduler replaces it; `nil`: only operators rotate.
+    public var keyRotationPeriod: Int?
+    /// How long before its activation a scheduled key is published as `next`, so every
+    /// verifier knows it before the first token it signs.
+    public var keyPublishAhead = 3600
 
     public init() {}
+
+    /// How long a key that stopped signing may still have valid tokens: the longest token
+    /// lifetime plus the leeway. A retiring key stays in the ring that long.
+    public var keyRetention: Int {
+        max(self.accessTokenLifetime, self.refreshTokenLifetime) + self.leeway
+    }
 
     /// The names a client may set.
     public static let names: Set<String> = [
         "access_token_lifetime", "refresh_token_lifetime", "rotate_refresh_tokens", "blacklist_after_rotation",
         "update_last_login", "algorithm", "leeway", "audience", "auth_header_types", "throttle_anon", "throttle_user",
-        "reuse_grace",
+        "reuse_grace", "key_rotation_period", "key_publish_ahead",
     ]
 
     /// These settings with `overrides` applied.
@@ -70,9 +81,20 @@ public struct EnvironmentSettings: Sendable, Hashable {
                 settings.throttleUser = try Self.rate(value, name)
             case "reuse_grace":
                 settings.reuseGrace = try Self.seconds(value, name, minimum: 0)
+            case "key_rotation_period":
+                if case .null = value {
+                    settings.keyRotationPeriod = nil
+                } else {
+                    settings.keyRotationPeriod = try Self.seconds(value, name, minimum: 60)
+                }
+            case "key_publish_ahead":
+                settings.keyPublishAhead = try Self.seconds(value, name, minimum: 0)
             default:
                 throw SettingsError(field: name, reason: "unknown setting")
             }
+        }
+        if let period = settings.keyRotationPeriod, settings.keyPublishAhead >= period {
+            throw SettingsError(field: "key_publish_ahead", reason: "must be shorter than key_rotation_period")
         }
         return settings
     }
@@ -92,6 +114,8 @@ public struct EnvironmentSettings: Sendable, Hashable {
             "throttle_anon": self.throttleAnon.map { .string($0.description) } ?? .null,
             "throttle_user": self.throttleUser.map { .string($0.description) } ?? .null,
             "reuse_grace": .number(Double(self.reuseGrace)),
+            "key_rotation_period": self.keyRotationPeriod.map { .number(Double($0)) } ?? .null,
+            "key_publish_ahead": .number(Double(self.keyPublishAhead)),
         ]
     }
 

@@ -141,4 +141,22 @@ public struct RefreshTokenStore: Sendable {
             """
         ).affectedRows
     }
+
+    /// Deletes the rows of refresh tokens that have expired, a batch at a time so no
+    /// statement holds many locks for long.
+    /// - Returns: how many rows were deleted.
+    public func purgeExpired(on connection: PostgresConnection, batchSize: Int = 10_000) async throws -> Int {
+        var deleted = 0
+        while true {
+            let count = try await connection.query(
+                """
+                DELETE FROM refresh_tokens WHERE (tenant_id, jti) IN (
+                    SELECT tenant_id, jti FROM refresh_tokens WHERE expires_at < now() LIMIT \(batchSize)
+                )
+                """
+            ).affectedRows
+            deleted += count
+            if count < batchSize { return deleted }
+        }
+    }
 }

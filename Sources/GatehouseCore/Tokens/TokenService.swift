@@ -29,6 +29,9 @@ public final class TokenService: Sendable {
     private let audit = AuditLog()
     /// Failed logins per environment and username, to tell a burst (guessing) from typos.
     private let loginFailures = RateLimiter()
+    /// Reloads of a realm for a token with an unknown `kid`, per environment.
+    private let unknownKeyReloads = RateLimiter()
+    private static let unknownKeyReloadRate = ThrottleRate("10/s")!
     /// At most one audit event per burst window and username.
     private let burstReports = RateLimiter()
     /// More failed logins than this, for one username, is a burst worth an audit event.
@@ -215,6 +218,8 @@ public final class TokenService: Sendable {
     /// Blacklists a refresh token (SimpleJWT's blacklist endpoint).
     public func blacklist(in realm: Realm, token: String) async throws {
         let claims = try await self.verified(token, in: realm, expecting: .refresh)
+        // A token revoked through a revocation instant is already as good as blacklisted.
+        guard try await self.cachedActiveUser(realm: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
         let revoked = try await self.database.withConnection {
             try await self.refreshTokens.revoke(on: $0, realm: realm, jti: claims.jti, reason: .blacklisted)
         }
@@ -240,12 +245,14 @@ public final class TokenService: Sendable {
     }
 
     /// Verifies a token's signature and claims; an unknown `kid` reloads the realm once,
-    /// in case the key was made by another instance a moment ago.
+    /// in case the key was made by another instance a moment ago. Those reloads are
+    /// limited per environment, so tokens with made-up kids cannot turn verify into a
+    /// database load.
     private func verified(_ token: String, in realm: Realm, expecting type: TokenType?) async throws -> TokenClaims {
         do {
             return try realm.verify(token, expecting: type)
         } catch .unknownKey {
-            guard
+            guard self.unknownKeyReloads.admit("\(realm.environmentID)", rate: Self.unknownKeyReloadRate) == nil,
                 let reloaded = try await self.realms.realm(tenant: realm.tenantSlug, environment: realm.environmentSlug, refresh: true),
                 reloaded.environmentID == realm.environmentID
             else { throw Failure.token(.invalid) }

@@ -7,7 +7,8 @@ public import ServiceLifecycle
 ///
 /// When the connection breaks it reconnects with backoff and listens again, then sends
 /// ``Event/connected``: notifications sent while it was away are lost, so a consumer that
-/// caches state should reload it on that event. Run it as a ServiceLifecycle service.
+/// caches state should reload it on that event. ``Event/disconnected`` says it is away.
+/// Run it as a ServiceLifecycle service.
 public final class PostgresListener: Sendable, Service {
     /// What the listener delivers.
     public enum Event: Sendable, Hashable {
@@ -15,6 +16,8 @@ public final class PostgresListener: Sendable, Service {
         case connected
         /// A notification on one of the channels.
         case notification(PostgresNotification)
+        /// The connection broke (or could not be made); the listener keeps trying.
+        case disconnected
     }
 
     /// The events, for one consumer.
@@ -74,6 +77,7 @@ public final class PostgresListener: Sendable, Service {
             } catch {
                 connection.close()
                 guard !Task.isCancelled else { return }
+                self.continuation.yield(.disconnected)
                 self.logger.warning("listener connection lost; reconnecting", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, .seconds(2))

@@ -31,15 +31,18 @@ import Testing
         try await TestDeployment.with { deployment in
             try await deployment.testAdmin { admin in
                 try await Self.seed(10_000, deployment, admin)
+                let (access, refresh) = try await admin.realm().login("u42", "pw")
                 let names: [JSONValue] = (0..<10_000).map { .string("u\($0)") } + ["ghost", "nobody"]
                 let answer = try await admin.call(.post, "/tenants/demo/revocations", json: ["usernames": .array(names)])
                 #expect(answer.status == .ok)
-                #expect(answer.json["users"] == 10_000 && answer.json["refresh_tokens_revoked"] == 20_000)
+                #expect(answer.json["users"] == 10_000 && answer.json["refresh_tokens_revoked"] == 20_001)
                 #expect(answer.json["unknown_usernames"] == ["ghost", "nobody"] && answer.json["unknown_user_ids"] == [])
-                let left = try await deployment.database.query(
-                    "SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL AND revoked_reason IS NULL AND user_id IN (SELECT id FROM users WHERE username LIKE 'u%')"
-                ).single(Int.self)
-                #expect(left == 0)
+                for path in ["/api/token/refresh/", "/api/token/verify/", "/api/token/blacklist/"] {
+                    let field = path.contains("refresh") || path.contains("blacklist") ? "refresh" : "token"
+                    #expect(try await admin.realm().post(path, json: [field: .string(refresh)]).code == "token_not_valid", "\(path)")
+                }
+                #expect(try await admin.realm().send(.get, "/api/me/", bearer: access).code == "token_not_valid")
+                #expect(try await admin.realm().login("alice", "secret").access.isEmpty == false)
                 // Again: the same users, nothing left to blacklist.
                 let again = try await admin.call(.post, "/tenants/demo/revocations", json: ["usernames": .array(names)])
                 #expect(again.json["users"] == 10_000 && again.json["refresh_tokens_revoked"] == 0)

@@ -1,0 +1,30 @@
+import ArgumentParser
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+
+/// `gatehouse tokens flush`: deletes expired refresh-token rows, for cron (the scheduler of
+/// `gatehouse serve` does the same every few seconds).
+struct TokensCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tokens",
+        abstract: "Maintain refresh-token state.",
+        subcommands: [Flush.self]
+    )
+
+    /// `gatehouse tokens flush`
+    struct Flush: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the rows of expired refresh tokens; prints {\"refresh_tokens_deleted\": n}."
+        )
+
+        @OptionGroup var database: DatabaseOptions
+
+        func run() async throws {
+            let deleted = try await self.database.withClient { client in
+                try await client.withConnection { try await RefreshTokenStore().purgeExpired(on: $0) }
+            }
+            try AdminOptions.print(["refresh_tokens_deleted": deleted])
+        }
+    }
+}
