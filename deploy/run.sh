@@ -55,6 +55,12 @@ Try it (the seed's flow):
   REFRESH=\$(curl -s -X POST \$BASE/api/token/refresh/ -H 'Content-Type: application/json' -d "{\"refresh\": \"\$REFRESH\"}" | jq -r .refresh)
   curl -s -i -X POST \$BASE/api/logout/ -H "Authorization: Bearer \$ACCESS" -H 'Content-Type: application/json' -d "{\"refresh\": \"\$REFRESH\"}"
 
+The admin API (OpenAPI document at http://$host:$port/openapi.json):
+  ADMIN="http://$host:$port/admin/v1"; KEY=$admin_key
+  curl -s \$ADMIN/tenants/demo/environments/prod/keys -H "Authorization: Bearer \$KEY"
+  curl -s -X POST \$ADMIN/tenants/demo/environments/prod/keys/rotate -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"mode": "staged"}'
+  curl -s -X POST \$ADMIN/tenants/demo/revocations -H "Authorization: Bearer \$KEY" -H 'Content-Type: application/json' -d '{"usernames": ["alice"]}'
+
 EOT
 else
   echo "run: demo realm exists (its password and admin key were printed on the first run)" >&2

@@ -15,9 +15,10 @@ extension AdminService {
     /// Revokes every token of the target users, in every environment of the tenant or in
     /// one, through revocation instants that refresh, verify, blacklist and me check: their
     /// refresh and access tokens stop working at once, on every instance. Set-based SQL in
-    /// one transaction, one row written per user (or per environment for `all_users`), so
-    /// 100,000 users with a million refresh tokens take about a second. Names and ids that
-    /// are not in the tenant are reported, not an error.
+    /// one transaction that writes one row: a revocation list holding every user (or, for
+    /// `all_users`, the environments' instant), so 100,000 users with a million refresh
+    /// tokens take about a second. Names and ids that are not in the tenant are reported,
+    /// not an error.
     public func revoke(tenant: String, target: RevocationTarget, environment: String?, actor: AdminActor) async throws -> RevocationResult {
         var unknownIDs: [String] = []
         var ids: [UUID] = []
@@ -92,70 +93,67 @@ extension AdminService {
         return result
     }
 
-    /// Revokes the users in the temporary table `revocation_targets` through their revocation
-    /// instant: one row per user, not one per refresh token. Every refresh token issued
-    /// before the instant is refused from then on (refresh, verify and blacklist check it, as
-    /// verify and me do for access tokens); its row stays until the scheduler purges it once
-    /// expired. The count is of the refresh tokens that were still valid until now.
+    /// Revokes the users in the temporary table `revocation_targets` with one revocation
+    /// list (one row, whatever the number of users). Every refresh and access token of
+    /// theirs issued before now is refused from then on by refresh, verify, blacklist and me;
+    /// the refresh-token rows stay until the scheduler purges them once expired. The count
+    /// is of the refresh tokens that were still valid until now.
     private func revokeTargets(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID?) async throws -> RevocationResult {
-        try await connection.query("ANALYZE revocation_targets")
-        let tokens = try await connection.query(
-            """
-            SELECT count(*) FROM refresh_tokens r JOIN revocation_targets t ON r.user_id = t.id
-            WHERE r.tenant_id = \(tenantID) AND (\(environmentID)::uuid IS NULL OR r.environment_id = \(environmentID))
-              AND \(unsafeSQL: Self.stillValid)
-            """
-        ).single(Int.self)
-        let users: Int
-        if let environmentID {
-            users = try await connection.query(
+        var result = try await self.countStillValid(on: connection, tenantID: tenantID, environmentID: environmentID)
+        let users =
+            try await connection.query(
                 """
-                INSERT INTO user_environment_revocations (tenant_id, environment_id, user_id, revoked_before)
-                SELECT \(tenantID), \(environmentID), id, now() FROM revocation_targets
-                ON CONFLICT (tenant_id, environment_id, user_id) DO UPDATE SET revoked_before = excluded.revoked_before
+                INSERT INTO revocation_lists (tenant_id, environment_id, revoked_before, user_ids)
+                SELECT \(tenantID), \(environmentID), now(), array_agg(id) FROM revocation_targets HAVING count(*) > 0
+                RETURNING cardinality(user_ids)
                 """
-            ).affectedRows
-        } else {
-            users = try await connection.query(
-                """
-                UPDATE users u SET revoked_before = now(), updated_at = now()
-                FROM revocation_targets t WHERE u.tenant_id = \(tenantID) AND u.id = t.id
-                """
-            ).affectedRows
-        }
-        return RevocationResult(users: users, refreshTokensRevoked: tokens, unknownUsernames: [], unknownUserIDs: [])
+            ).first?.decode(Int.self) ?? 0
+        result.users = users
+        return result
     }
 
     /// Revokes every user of the tenant (or of one environment) through the environments'
-    /// revocation instant: one row per environment instead of one per user or token.
+    /// revocation instant: one row per environment.
     private func revokeAll(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID?) async throws -> RevocationResult {
-        let tokens = try await connection.query(
+        try await connection.query(
             """
-            SELECT count(*) FROM refresh_tokens r
-            WHERE r.tenant_id = \(tenantID) AND (\(environmentID)::uuid IS NULL OR r.environment_id = \(environmentID))
-              AND \(unsafeSQL: Self.stillValid)
+            CREATE TEMPORARY TABLE revocation_targets ON COMMIT DROP AS SELECT id, username FROM users WHERE tenant_id = \(tenantID)
             """
-        ).single(Int.self)
+        )
+        var result = try await self.countStillValid(on: connection, tenantID: tenantID, environmentID: environmentID)
         try await connection.query(
             """
             UPDATE environments SET tokens_revoked_before = now(), updated_at = now()
             WHERE tenant_id = \(tenantID) AND (\(environmentID)::uuid IS NULL OR id = \(environmentID))
             """
         )
-        let users = try await connection.query("SELECT count(*) FROM users WHERE tenant_id = \(tenantID)").single(Int64.self)
-        return RevocationResult(users: Int(users), refreshTokensRevoked: tokens, unknownUsernames: [], unknownUserIDs: [])
+        result.users = try await connection.query("SELECT count(*) FROM revocation_targets").single(Int.self)
+        return result
     }
 
-    /// A refresh token `r` that is still valid: not blacklisted, not expired, and issued after
-    /// every revocation instant that covers it (its user's, its environment's, its user's in
-    /// its environment).
-    static let stillValid: StaticString = """
-        r.revoked_at IS NULL AND r.expires_at > now()
-        AND NOT EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = r.tenant_id AND u.id = r.user_id AND u.revoked_before > r.issued_at)
-        AND NOT EXISTS (SELECT 1 FROM environments e WHERE e.tenant_id = r.tenant_id AND e.id = r.environment_id AND e.tokens_revoked_before > r.issued_at)
-        AND NOT EXISTS (
-            SELECT 1 FROM user_environment_revocations x
-            WHERE x.tenant_id = r.tenant_id AND x.environment_id = r.environment_id AND x.user_id = r.user_id AND x.revoked_before > r.issued_at
-        )
-        """
+    /// Counts the refresh tokens of the users in `revocation_targets` that are still valid:
+    /// outstanding, unexpired, and issued after every revocation that covers them.
+    private func countStillValid(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID?) async throws -> RevocationResult {
+        try await connection.query("ANALYZE revocation_targets")
+        let tokens = try await connection.query(
+            """
+            WITH listed AS MATERIALIZED (
+                SELECT unnest(user_ids) AS user_id, environment_id, revoked_before FROM revocation_lists WHERE tenant_id = \(tenantID)
+            )
+            SELECT count(*) FROM revocation_targets t
+            JOIN refresh_tokens r ON r.tenant_id = \(tenantID) AND r.user_id = t.id
+            JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+            JOIN environments e ON e.tenant_id = r.tenant_id AND e.id = r.environment_id
+            WHERE r.revoked_at IS NULL AND r.expires_at > now() AND (\(environmentID)::uuid IS NULL OR r.environment_id = \(environmentID))
+              AND (u.revoked_before IS NULL OR r.issued_at >= u.revoked_before)
+              AND (e.tokens_revoked_before IS NULL OR r.issued_at >= e.tokens_revoked_before)
+              AND NOT EXISTS (
+                  SELECT 1 FROM listed x
+                  WHERE x.user_id = r.user_id AND x.revoked_before > r.issued_at
+                    AND (x.environment_id IS NULL OR x.environment_id = r.environment_id)
+              )
+            """
+        ).single(Int.self)
+        return RevocationResult(users: 0, refreshTokensRevoked: tokens, unknownUsernames: [], unknownUserIDs: [])
+    }
 }

@@ -18,10 +18,12 @@ public final class Scheduler: Service {
         public var retired = 0
         public var dropped = 0
         public var refreshTokensDeleted = 0
+        public var revocationListsDeleted = 0
 
         enum CodingKeys: String, CodingKey {
             case activated, published, retired, dropped
             case refreshTokensDeleted = "refresh_tokens_deleted"
+            case revocationListsDeleted = "revocation_lists_deleted"
         }
     }
 
@@ -58,6 +60,7 @@ public final class Scheduler: Service {
                             metadata: [
                                 "activated": "\(report.activated)", "published": "\(report.published)", "retired": "\(report.retired)",
                                 "dropped": "\(report.dropped)", "refresh_tokens_deleted": "\(report.refreshTokensDeleted)",
+                                "revocation_lists_deleted": "\(report.revocationListsDeleted)",
                             ]
                         )
                     }
@@ -78,6 +81,7 @@ public final class Scheduler: Service {
                 report.activated = try await self.activateDueKeys(on: connection)
                 (report.retired, report.dropped) = try await self.retireAndDropKeys(on: connection)
                 report.refreshTokensDeleted = try await self.refreshTokens.purgeExpired(on: connection)
+                report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection)
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
                 return report
             } catch {
@@ -220,5 +224,33 @@ public final class Scheduler: Service {
             }
         }
         return (retired, dropped)
+    }
+
+    /// Deletes revocation lists once every token they can cover has expired: one retention
+    /// of their environment (of the tenant's longest, for a list of every environment) after
+    /// their instant.
+    private func deleteSpentRevocationLists(on connection: PostgresConnection) async throws -> Int {
+        let lists = try await connection.query(
+            "SELECT tenant_id, id, environment_id, revoked_before FROM revocation_lists WHERE revoked_before < now() - interval '1 minute'"
+        )
+        var deleted = 0
+        var retentions: [UUID: [UUID: Int]] = [:]
+        for row in lists {
+            let (tenantID, id, environmentID, revokedBefore) = try row.decode((UUID, Int64, UUID?, Date).self)
+            if retentions[tenantID] == nil {
+                var byEnvironment: [UUID: Int] = [:]
+                for environment in try await connection.query("SELECT id, settings FROM environments WHERE tenant_id = \(tenantID)") {
+                    let (environmentID, json) = try environment.decode((UUID, PostgresJSONB).self)
+                    let overrides = (try? JSONValue.parse(Data(json.text.utf8)))?.objectValue ?? [:]
+                    byEnvironment[environmentID] = ((try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()).keyRetention
+                }
+                retentions[tenantID] = byEnvironment
+            }
+            let byEnvironment = retentions[tenantID] ?? [:]
+            let retention = environmentID.flatMap { byEnvironment[$0] } ?? byEnvironment.values.max() ?? 0
+            guard Date().timeIntervalSince(revokedBefore) > Double(retention) else { continue }
+            deleted += try await connection.query("DELETE FROM revocation_lists WHERE tenant_id = \(tenantID) AND id = \(id)").affectedRows
+        }
+        return deleted
     }
 }

@@ -54,11 +54,13 @@ public struct RefreshTokenStore: Sendable {
             """
             WITH eligible AS (
                 SELECT 1 FROM users u
-                LEFT JOIN user_environment_revocations r
-                    ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.environment_id = \(realm.environmentID)
                 WHERE u.tenant_id = \(realm.tenantID) AND u.id = \(old.userID) AND u.is_active
                   AND (u.revoked_before IS NULL OR u.revoked_before <= \(old.issuedAt))
-                  AND (r.revoked_before IS NULL OR r.revoked_before <= \(old.issuedAt))
+                  AND NOT EXISTS (
+                      SELECT 1 FROM revocation_lists l
+                      WHERE l.user_ids @> ARRAY[u.id] AND l.tenant_id = u.tenant_id AND l.revoked_before > \(old.issuedAt)
+                        AND (l.environment_id IS NULL OR l.environment_id = \(realm.environmentID))
+                  )
             ), spent AS (
                 UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'rotated'
                 WHERE tenant_id = \(realm.tenantID) AND jti = \(old.jti) AND environment_id = \(realm.environmentID)

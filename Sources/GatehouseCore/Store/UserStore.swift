@@ -20,8 +20,8 @@ public struct UserStore: Sendable {
         return try rows.first.map(Self.user)
     }
 
-    /// The user with this id in the tenant, if any, and the instant before which the user's
-    /// tokens are revoked in one environment.
+    /// The user with this id in the tenant, if any, and the latest instant before which a
+    /// revocation list refuses the user's tokens in one environment.
     public func find(
         on connection: PostgresConnection,
         tenantID: UUID,
@@ -31,10 +31,11 @@ public struct UserStore: Sendable {
         let rows = try await connection.query(
             """
             SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login,
-                   u.revoked_before, r.revoked_before
-            FROM users u LEFT JOIN user_environment_revocations r
-                ON r.tenant_id = u.tenant_id AND r.user_id = u.id AND r.environment_id = \(environmentID)
-            WHERE u.tenant_id = \(tenantID) AND u.id = \(id)
+                   u.revoked_before,
+                   (SELECT max(l.revoked_before) FROM revocation_lists l
+                    WHERE l.user_ids @> ARRAY[u.id] AND l.tenant_id = u.tenant_id
+                      AND (l.environment_id IS NULL OR l.environment_id = \(environmentID)))
+            FROM users u WHERE u.tenant_id = \(tenantID) AND u.id = \(id)
             """
         )
         guard let row = rows.first else { return nil }

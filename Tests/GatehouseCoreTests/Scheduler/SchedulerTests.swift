@@ -91,6 +91,17 @@ import Testing
         }
     }
 
+    @Test func aRevocationListIsDeletedOnceEveryTokenItCoversHasExpired() async throws {
+        try await TestDeployment.with(settings: ["access_token_lifetime": 60, "refresh_token_lifetime": 120, "leeway": 0]) { deployment in
+            let result = try await deployment.admin.revoke(tenant: "demo", target: .usernames(["alice"]), environment: "prod", actor: .cli)
+            #expect(result.users == 1)
+            #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
+            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - interval '121 seconds'")
+            #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 1)
+            #expect(try await deployment.database.query("SELECT count(*) FROM revocation_lists").single(Int.self) == 0)
+        }
+    }
+
     @Test func onlyOneSchedulerActsAtATime() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.database.withConnection { holder in

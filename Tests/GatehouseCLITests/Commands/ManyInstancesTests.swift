@@ -1,0 +1,229 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseTestSupport
+import Testing
+
+/// Several real `gatehouse serve` processes on one PostgreSQL: rotation and revocation reach
+/// every instance, load sees no failure through rotations, database outages, `kill -9`
+/// during refreshes, and graceful shutdown.
+@Suite struct ManyInstancesTests {
+    /// A bootstrapped database: tenant demo/prod without throttles, user alice, a global admin key.
+    struct Deployment {
+        var environment: [String: String]
+        var adminKey: String
+    }
+
+    static func bootstrap(url: String) throws -> Deployment {
+        // Instances behind one load balancer share one public URL, hence one issuer.
+        let environment = [
+            "GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64,
+            "GATEHOUSE_PUBLIC_URL": "https://auth.example.test",
+        ]
+        #expect(try GatehouseProcess.run(["migrate"], environment: environment).status == 0)
+        #expect(try GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
+        let user = try GatehouseProcess.run(
+            ["user", "create", "--tenant", "demo", "alice", "--password-stdin"],
+            environment: environment,
+            input: "pw\n"
+        )
+        #expect(user.status == 0, "\(user.stderr)")
+        let key =
+            try GatehouseProcess.run(["admin-key", "create", "--name", "tests"], environment: environment).stdout
+            .split(separator: "\n").last.map(String.init) ?? ""
+        return Deployment(environment: environment, adminKey: key)
+    }
+
+    static func unthrottle(_ server: GatehouseServer, _ deployment: Deployment) throws {
+        let answer = try server.curl(
+            "PATCH",
+            "/admin/v1/tenants/demo/environments/prod",
+            body: ["settings": ["throttle_anon": nil, "throttle_user": nil]],
+            bearer: deployment.adminKey
+        )
+        #expect(answer.status == 200, "\(answer.body)")
+    }
+
+    static func login(_ server: GatehouseServer) throws -> (access: String, refresh: String) {
+        let answer = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+        return (answer.json["access"]?.stringValue ?? "", answer.json["refresh"]?.stringValue ?? "")
+    }
+
+    static func within(_ limit: Duration, _ condition: () throws -> Bool) async throws -> Duration {
+        let started = ContinuousClock.now
+        while ContinuousClock.now - started < limit {
+            if try condition() { return ContinuousClock.now - started }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("condition not met within \(limit)")
+        return limit
+    }
+
+    @Test func aRotationAndARevocationOnOneInstanceReachTheOtherWithinASecond() async throws {
+        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let a = try await GatehouseServer.start(environment: deployment.environment)
+        defer { a.stop(signal: SIGKILL) }
+        let b = try await GatehouseServer.start(environment: deployment.environment)
+        defer { b.stop(signal: SIGKILL) }
+        try Self.unthrottle(a, deployment)
+        try await Task.sleep(for: .milliseconds(200))
+        let (access, _) = try Self.login(b)
+        #expect(try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+
+        let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: [:], bearer: deployment.adminKey)
+        let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
+        let signed = try await Self.within(.seconds(1)) {
+            TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
+        }
+        #expect(signed < .seconds(1))
+
+        let revoked = try a.curl("POST", "/admin/v1/tenants/demo/revocations", body: ["usernames": ["alice"]], bearer: deployment.adminKey)
+        #expect(revoked.json["users"] == 1)
+        let refused = try await Self.within(.seconds(1)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
+        #expect(refused < .seconds(1))
+    }
+
+    @Test func twentyImmediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
+        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let a = try await GatehouseServer.start(environment: deployment.environment)
+        defer { a.stop(signal: SIGKILL) }
+        let b = try await GatehouseServer.start(environment: deployment.environment)
+        defer { b.stop(signal: SIGKILL) }
+        try Self.unthrottle(a, deployment)
+        try await Task.sleep(for: .milliseconds(200))
+
+        // Two clients, each logging in on one instance and using the tokens on the other,
+        // until the stop file appears; every status goes to their output.
+        let stop = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID())").path
+        let script = """
+            login="$1"; other="$2"
+            while [ ! -e "\(stop)" ]; do
+              pair="$(curl -s -X POST -H 'Content-Type: application/json' -d '{"username": "alice", "password": "pw"}' "$login/t/demo/prod/api/token/")"
+              access="$(echo "$pair" | jq -r .access)"; refresh="$(echo "$pair" | jq -r .refresh)"
+              curl -s -o /dev/null -w 'me %{http_code}\\n' -H "Authorization: Bearer $access" "$other/t/demo/prod/api/me/"
+              curl -s -o /dev/null -w 'verify %{http_code}\\n' -X POST -H 'Content-Type: application/json' -d "{\\"token\\": \\"$access\\"}" "$other/t/demo/prod/api/token/verify/"
+              curl -s -o /dev/null -w 'refresh %{http_code}\\n' -X POST -H 'Content-Type: application/json' -d "{\\"refresh\\": \\"$refresh\\"}" "$other/t/demo/prod/api/token/refresh/"
+              [ -n "$access" ] && [ "$access" != null ] && echo "login 200" || echo "login failed"
+            done
+            """
+        let environment = ProcessInfo.processInfo.environment
+        let clients = [
+            try Subprocess.start("/bin/bash", ["-c", script, "load", a.url, b.url], environment: environment),
+            try Subprocess.start("/bin/bash", ["-c", script, "load", b.url, a.url], environment: environment),
+        ]
+        var kids: Set<String> = []
+        for _ in 0..<20 {
+            let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: [:], bearer: deployment.adminKey)
+            #expect(rotated.status == 200)
+            kids.insert(rotated.json["active"]?.objectValue?["kid"]?.stringValue ?? "")
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        FileManager.default.createFile(atPath: stop, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: stop) }
+        var lines: [Substring] = []
+        for client in clients { lines += try client.wait().stdout.split(separator: "\n") }
+        #expect(kids.count == 20)
+        #expect(lines.count > 40, "the load loop made too few requests to mean anything: \(lines.count)")
+        let failed = lines.filter { !$0.hasSuffix(" 200") }
+        #expect(failed.isEmpty, "\(failed.count) of \(lines.count) failed: \(failed.prefix(5))")
+    }
+
+    @Test func whilePostgreSQLIsDownVerifyAnswersLoginIs503AndAllRecoversAfter() async throws {
+        let cluster = try await PostgresCluster.start()
+        defer { cluster.destroy() }
+        let deployment = try Self.bootstrap(url: cluster.url)
+        let server = try await GatehouseServer.start(environment: deployment.environment)
+        defer { server.stop(signal: SIGKILL) }
+        try Self.unthrottle(server, deployment)
+        try await Task.sleep(for: .milliseconds(200))
+        let (access, refresh) = try Self.login(server)
+        #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+
+        try cluster.stop()
+        for _ in 0..<5 {
+            #expect(try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
+            #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+        }
+        let started = ContinuousClock.now
+        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+        #expect(login.status == 503 && login.json["code"] == "unavailable")
+        #expect(ContinuousClock.now - started < .seconds(3))
+        #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 503)
+        #expect(try server.curl("GET", "/readyz").status == 503)
+
+        try cluster.startAgain()
+        let recovered = try await Self.within(.seconds(10)) { try Self.login(server).access.isEmpty == false }
+        #expect(recovered < .seconds(10))
+        #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
+    }
+
+    @Test func killingAnInstanceDuringRefreshesLeavesEveryTokenFamilyConsistent() async throws {
+        let url = try await TestPostgres.makeDatabase()
+        let deployment = try Self.bootstrap(url: url)
+        let victim = try await GatehouseServer.start(environment: deployment.environment)
+        defer { victim.stop(signal: SIGKILL) }
+        try Self.unthrottle(victim, deployment)
+        try await Task.sleep(for: .milliseconds(200))
+        let refreshes = try (0..<8).map { _ in try Self.login(victim).refresh }
+        // Eight clients refresh their chains as fast as they can; the instance dies under them.
+        let script = """
+            token="$2"
+            for _ in $(seq 200); do
+              answer="$(curl -s -X POST -H 'Content-Type: application/json' -d "{\\"refresh\\": \\"$token\\"}" "$1/t/demo/prod/api/token/refresh/")" || exit 0
+              next="$(echo "$answer" | jq -r .refresh 2>/dev/null)"
+              [ -n "$next" ] && [ "$next" != null ] || exit 0
+              token="$next"
+            done
+            """
+        let clients = try refreshes.map {
+            try Subprocess.start("/bin/bash", ["-c", script, "refresh", victim.url, $0], environment: ProcessInfo.processInfo.environment)
+        }
+        try await Task.sleep(for: .milliseconds(400))
+        victim.stop(signal: SIGKILL)
+        for client in clients { _ = try client.wait() }
+
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { database in
+            let rotations = try await database.query("SELECT count(*) FROM refresh_tokens WHERE revoked_reason = 'rotated'").single(Int.self)
+            #expect(rotations > 8, "too few refreshes before the kill to mean anything: \(rotations)")
+            // Every family has exactly one token left to use: none lost, none doubled.
+            let families = try await database.query(
+                "SELECT family_id, count(*) FILTER (WHERE revoked_at IS NULL) FROM refresh_tokens GROUP BY family_id"
+            ).map { try $0.decode((UUID, Int).self).1 }
+            #expect(families.count == 8 && families.allSatisfy { $0 == 1 }, "\(families)")
+            // No token was rotated without its successor, nor has a successor while still valid.
+            let broken = try await database.query(
+                """
+                SELECT count(*) FROM refresh_tokens p
+                WHERE (p.revoked_reason = 'rotated') <> EXISTS (SELECT 1 FROM refresh_tokens c WHERE c.parent_jti = p.jti)
+                   OR (SELECT count(*) FROM refresh_tokens c WHERE c.parent_jti = p.jti) > 1
+                """
+            ).single(Int.self)
+            #expect(broken == 0)
+        }
+    }
+
+    @Test func sigtermFinishesTheRequestsInFlightAndExitsCleanly() async throws {
+        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let server = try await GatehouseServer.start(environment: deployment.environment)
+        defer { server.stop(signal: SIGKILL) }
+        try Self.unthrottle(server, deployment)
+        try await Task.sleep(for: .milliseconds(200))
+        // 24 logins at once: each hashes with Argon2id at the default cost, so they queue on
+        // the hashing threads for a while.
+        let login = server.url + "/t/demo/prod/api/token/"
+        var arguments = ["-s", "--parallel", "--parallel-immediate", "--parallel-max", "24"]
+        for _ in 0..<24 {
+            arguments += [
+                "-o", "/dev/null", "-w", "%{http_code}\n", "-X", "POST", "-H", "Content-Type: application/json",
+                "-d", #"{"username": "alice", "password": "pw"}"#, login, "--next",
+            ]
+        }
+        arguments.removeLast()
+        let clients = try Subprocess.start("/usr/bin/curl", arguments, environment: [:])
+        try await Task.sleep(for: .milliseconds(150))
+        let status = server.stop(signal: SIGTERM)
+        let codes = try clients.wait().stdout.split(separator: "\n")
+        #expect(status == 0, "\(server.process.stderr)")
+        #expect(codes.count == 24 && codes.allSatisfy { $0 == "200" }, "\(codes)")
+    }
+}
