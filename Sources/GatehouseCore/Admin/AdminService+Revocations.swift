@@ -48,7 +48,7 @@ extension AdminService {
                 try await connection.query(
                     """
                     CREATE TEMPORARY TABLE revocation_targets ON COMMIT DROP AS
-                    SELECT id, username FROM users WHERE tenant_id = \(tenantID) AND username = ANY(\(names))
+                    SELECT id, username, revoked_before FROM users WHERE tenant_id = \(tenantID) AND username = ANY(\(names))
                     """
                 )
                 result = try await self.revokeTargets(on: connection, tenantID: tenantID, environmentID: environmentID)
@@ -62,7 +62,7 @@ extension AdminService {
                 try await connection.query(
                     """
                     CREATE TEMPORARY TABLE revocation_targets ON COMMIT DROP AS
-                    SELECT id, username FROM users WHERE tenant_id = \(tenantID) AND id = ANY(\(ids))
+                    SELECT id, username, revoked_before FROM users WHERE tenant_id = \(tenantID) AND id = ANY(\(ids))
                     """
                 )
                 result = try await self.revokeTargets(on: connection, tenantID: tenantID, environmentID: environmentID)
@@ -117,7 +117,7 @@ extension AdminService {
     private func revokeAll(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID?) async throws -> RevocationResult {
         try await connection.query(
             """
-            CREATE TEMPORARY TABLE revocation_targets ON COMMIT DROP AS SELECT id, username FROM users WHERE tenant_id = \(tenantID)
+            CREATE TEMPORARY TABLE revocation_targets ON COMMIT DROP AS SELECT id, username, revoked_before FROM users WHERE tenant_id = \(tenantID)
             """
         )
         var result = try await self.countStillValid(on: connection, tenantID: tenantID, environmentID: environmentID)
@@ -142,10 +142,9 @@ extension AdminService {
             )
             SELECT count(*) FROM revocation_targets t
             JOIN refresh_tokens r ON r.tenant_id = \(tenantID) AND r.user_id = t.id
-            JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
             JOIN environments e ON e.tenant_id = r.tenant_id AND e.id = r.environment_id
             WHERE r.revoked_at IS NULL AND r.expires_at > now() AND (\(environmentID)::uuid IS NULL OR r.environment_id = \(environmentID))
-              AND (u.revoked_before IS NULL OR r.issued_at >= u.revoked_before)
+              AND (t.revoked_before IS NULL OR r.issued_at >= t.revoked_before)
               AND (e.tokens_revoked_before IS NULL OR r.issued_at >= e.tokens_revoked_before)
               AND NOT EXISTS (
                   SELECT 1 FROM listed x

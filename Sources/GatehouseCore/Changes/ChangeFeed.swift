@@ -9,9 +9,10 @@ import Synchronization
 /// settings and revocations.
 ///
 /// After a reconnect, notifications may have been missed, so both caches start over; a
-/// periodic clear backs up the notifications in case one is ever lost. While the database
-/// is unreachable the caches are kept as they are: nothing can change without it, and
-/// verify and me go on answering from them.
+/// periodic reload backs up the notifications in case one is ever lost. The reload keeps
+/// the old copies for readers that cannot reach the database, and does not run while the
+/// listener is disconnected: nothing can change without the database, and verify and me go
+/// on answering from the caches through an outage.
 public final class ChangeFeed: Service {
     static let realmsChannel = "gatehouse_realms"
     static let usersChannel = "gatehouse_users"
@@ -21,14 +22,14 @@ public final class ChangeFeed: Service {
     private let users: UserCache
     private let backupInterval: Duration
     private let logger: Logger
-    /// Whether the listener is connected: the periodic clear waits for it.
+    /// Whether the listener is connected: the periodic reload waits for it.
     private let connected = Atomic<Bool>(false)
 
     /// - Parameters:
     ///   - configuration: the database; the feed keeps one connection of its own.
     ///   - realms: the realm cache to invalidate.
     ///   - users: the user cache to invalidate.
-    ///   - backupInterval: how often both caches start over regardless.
+    ///   - backupInterval: how often both caches are read again regardless.
     ///   - logger: where connection trouble is reported.
     public init(
         configuration: PostgresConfiguration,
@@ -55,8 +56,8 @@ public final class ChangeFeed: Service {
             group.addTask {
                 while (try? await Task.sleep(for: self.backupInterval)) != nil {
                     guard self.connected.load(ordering: .relaxed) else { continue }
-                    self.realms.invalidateAll()
-                    self.users.clear()
+                    self.realms.reloadAll()
+                    self.users.reloadAll()
                 }
             }
             for await event in self.listener.events {

@@ -33,7 +33,15 @@ public final class RealmDirectory: Sendable {
         if !refresh, let cached = self.cache[key] {
             return cached
         }
-        guard let realm = try await self.load(tenant: tenant, environment: environment) else {
+        let loaded: Realm?
+        do {
+            loaded = try await self.load(tenant: tenant, environment: environment)
+        } catch let error as PostgresError where error.isUnavailable {
+            // The database is away: the copy from before the last periodic reload still holds.
+            guard let stale = self.cache.stale(key) else { throw error }
+            return stale
+        }
+        guard let realm = loaded else {
             return nil
         }
         // A change announced while loading may not be in what was read: then nothing is kept.
@@ -49,6 +57,12 @@ public final class RealmDirectory: Sendable {
     /// Forgets every realm.
     public func invalidateAll() {
         self.cache.forgetAll()
+    }
+
+    /// Has every realm read again on its next use, keeping the current copy for while the
+    /// database is unreachable (the periodic reload).
+    public func reloadAll() {
+        self.cache.demoteAll()
     }
 
     private func load(tenant: String, environment: String) async throws -> Realm? {

@@ -289,13 +289,26 @@ public final class TokenService: Sendable {
             return Self.admits(user, environmentRevocation, realm: realm, claims: claims) ? user : nil
         }
         let generation = self.userCache.generation
-        let found = try await self.database.withConnection { connection in
-            try await self.users.find(
-                on: connection,
-                tenantID: realm.tenantID,
-                id: claims.userID,
-                environmentID: realm.environmentID
-            )
+        let found: (user: User, environmentRevokedBefore: Date?)?
+        do {
+            found = try await self.database.withConnection { connection in
+                try await self.users.find(
+                    on: connection,
+                    tenantID: realm.tenantID,
+                    id: claims.userID,
+                    environmentID: realm.environmentID
+                )
+            }
+        } catch let error as PostgresError where error.isUnavailable {
+            // The database is away: the copy from before the last periodic reload still holds.
+            guard
+                let (user, environmentRevocation) = self.userCache.staleLookup(
+                    tenant: realm.tenantID,
+                    user: claims.userID,
+                    environment: realm.environmentID
+                )
+            else { throw error }
+            return Self.admits(user, environmentRevocation, realm: realm, claims: claims) ? user : nil
         }
         guard let (user, environmentRevocation) = found else { return nil }
         self.userCache.store(user, environment: realm.environmentID, environmentRevokedBefore: environmentRevocation, generation: generation)

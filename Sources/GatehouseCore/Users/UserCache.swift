@@ -58,6 +58,20 @@ public final class UserCache: Sendable {
         self.entries.forget { key, _ in key.tenant == tenant }
     }
 
+    /// The copy from before the last ``reloadAll()``, for while the database is unreachable.
+    public func staleLookup(tenant: UUID, user: UUID, environment: UUID) -> (user: User, environmentRevokedBefore: Date?)? {
+        guard let entry = self.entries.stale(Key(tenant: tenant, user: user)),
+            let revoked = entry.environmentRevocations[environment]
+        else { return nil }
+        return (entry.user, revoked)
+    }
+
+    /// Has every user read again on next use, keeping the current copy for while the
+    /// database is unreachable (the periodic reload).
+    public func reloadAll() {
+        self.entries.demoteAll()
+    }
+
     /// Forgets everything (after missed notifications).
     public func clear() {
         self.entries.forgetAll()

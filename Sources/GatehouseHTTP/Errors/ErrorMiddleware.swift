@@ -22,7 +22,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(.contentTooLarge, code: "too_large", detail: "Request body is too large.")
         } catch let error as HTTPError {
             throw Self.apiError(for: error)
-        } catch let error as PostgresError where error.kind == .connection || error.kind == .poolTimeout {
+        } catch let error as PostgresError where error.isUnavailable {
             context.logger.warning("database unavailable", metadata: ["error": "\(error.kind)"])
             throw APIError.unavailable
         } catch {

@@ -41,6 +41,12 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
         self.constraint = constraint
     }
 
+    /// The database could not be reached (or no connection came free in time), as opposed
+    /// to a statement it refused: what callers may answer from a cache, or with 503.
+    public var isUnavailable: Bool {
+        self.kind == .connection || self.kind == .poolTimeout
+    }
+
     public var description: String {
         var text = self.message
         if let detail { text += " (\(detail))" }

@@ -65,4 +65,53 @@ import Testing
             }
         }
     }
+
+    /// The periodic reload may run just before the database goes away; what it demoted
+    /// still answers, and it does not run again while the listener is disconnected.
+    @Test func whileTheDatabaseIsAwayThePeriodicReloadKeepsTheCaches() async throws {
+        let cluster = try await PostgresCluster.start()
+        defer { cluster.destroy() }
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: cluster.url, poolSize: 2)) { database in
+            try await PostgresMigrator(client: database).migrate(try TestPostgres.migrations())
+            let keys = KeyStore(masterKey: MasterKey.generate().key)
+            let tenant = try await TenantStore(database: database).create(slug: "demo", keys: keys)
+            let hasher = try TestDeployment.hasher()
+            _ = try await UserStore(database: database).create(tenantID: tenant, username: "alice", passwordHash: try await hasher.hash("pw"))
+            let realms = RealmDirectory(database: database, keys: keys, publicURL: "http://gatehouse.test")
+            let users = UserCache()
+            let tokens = TokenService(database: database, realms: realms, userCache: users, hasher: hasher)
+            // A reload every 100 ms.
+            let feed = ChangeFeed(configuration: database.configuration, realms: realms, users: users, backupInterval: .milliseconds(100))
+            let running = Task { try await feed.run() }
+            defer { running.cancel() }
+            try await Task.sleep(for: .milliseconds(300))
+            let realm = try #require(try await realms.realm(tenant: "demo", environment: "prod"))
+            let pair = try await tokens.obtainPair(in: realm, username: "alice", password: "pw")
+            // Traffic, as a server sees it: the caches fill, are reloaded, fill again.
+            let traffic = ContinuousClock.now
+            while ContinuousClock.now - traffic < .milliseconds(400) {
+                let current = try #require(try await realms.realm(tenant: "demo", environment: "prod"))
+                _ = try await tokens.authenticate(in: current, accessToken: pair.access)
+                try await Task.sleep(for: .milliseconds(5))
+            }
+
+            try cluster.stop()
+            for round in 0..<8 {
+                try await Task.sleep(for: .milliseconds(100))
+                let cached: Realm
+                do {
+                    cached = try #require(try await realms.realm(tenant: "demo", environment: "prod"))
+                } catch {
+                    Issue.record("realm, round \(round): \(error)")
+                    continue
+                }
+                do {
+                    _ = try await tokens.authenticate(in: cached, accessToken: pair.access)
+                } catch {
+                    Issue.record("authenticate, round \(round): \(error)")
+                }
+            }
+            try cluster.startAgain()
+        }
+    }
 }
