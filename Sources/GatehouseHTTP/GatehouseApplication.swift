@@ -11,10 +11,18 @@ public enum GatehouseApplication {
     ///   - database: the pool `/readyz` checks.
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
-    public static func makeRouter(database: PostgresClient, tokens: TokenService, admin: AdminService) -> Router<GatehouseRequestContext> {
+    ///   - metrics: where requests are counted for `/metrics`.
+    public static func makeRouter(
+        database: PostgresClient,
+        tokens: TokenService,
+        admin: AdminService,
+        metrics: RequestMetrics = RequestMetrics()
+    ) -> Router<GatehouseRequestContext> {
         let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         HealthController(database: database).register(on: router)
+        MetricsController(metrics: metrics).register(on: router)
         RealmController(tokens: tokens, limiter: RateLimiter()).register(on: router)
         AdminController(admin: admin, adminKeys: AdminKeyStore(database: database)).register(on: router)
         OpenAPIController().register(on: router)

@@ -1,0 +1,35 @@
+import Foundation
+import GatehouseCore
+import GatehouseTestSupport
+import HTTPTypes
+import Testing
+
+/// `/metrics`: Prometheus text with requests per route template and status.
+@Suite struct MetricsControllerTests {
+    @Test func requestsAreCountedByRouteTemplateAndStatus() async throws {
+        try await TestDeployment.with { deployment in
+            try await deployment.test { api in
+                let (access, _) = try await api.login()
+                _ = try await api.post("/api/token/verify/", json: ["token": .string(access)])
+                _ = try await api.post("/api/token/verify/", json: ["token": "garbage"])
+                var root = api
+                root.base = ""
+                _ = try await root.send(.get, "/no/such/path")
+                let answer = try await root.send(.get, "/metrics")
+                #expect(answer.status == .ok && answer.headers[.contentType]?.hasPrefix("text/plain") == true)
+                let text = try #require(answer["raw"])
+                #expect(text.contains(#"gatehouse_http_requests_total{method="POST",route="/t/{tenant}/{environment}/api/token",status="200"} 1"#))
+                #expect(
+                    text.contains(#"gatehouse_http_requests_total{method="POST",route="/t/{tenant}/{environment}/api/token/verify",status="200"} 1"#)
+                )
+                #expect(
+                    text.contains(#"gatehouse_http_requests_total{method="POST",route="/t/{tenant}/{environment}/api/token/verify",status="401"} 1"#)
+                )
+                #expect(text.contains(#"status="404"} 1"#) && !text.contains("/no/such/path"))
+                #expect(text.contains("gatehouse_http_request_duration_seconds_bucket"))
+                // Labels are templates: no tenant, environment or token in them.
+                #expect(!text.contains("demo") && !text.contains(access))
+            }
+        }
+    }
+}
