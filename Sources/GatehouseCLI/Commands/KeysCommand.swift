@@ -79,55 +79,65 @@ struct KeysCommand: AsyncParsableCommand {
     }
 
     /// `gatehouse keys activate --tenant T --env E KID`
-    struct Activate: AsyncParsableCommand {
+    struct Activate: KeyTransition {
         static let configuration = CommandConfiguration(abstract: "Activate the next key; the active one starts retiring.")
+        static let needsMasterKey = false
+
+        static func apply(_ admin: AdminService, _ target: Environment, _ kid: String) async throws -> KeyRecord {
+            try await admin.activateKey(tenant: target.tenant, environment: target.environment, kid: kid, actor: .cli)
+        }
 
         @OptionGroup var target: Environment
         @Argument(help: "The key's kid.") var kid: String
         @OptionGroup var admin: AdminOptions
-
-        func run() async throws {
-            try await self.admin.withAdmin { admin in
-                try AdminOptions.print(
-                    try await admin.activateKey(tenant: self.target.tenant, environment: self.target.environment, kid: self.kid, actor: .cli)
-                )
-            }
-        }
     }
 
     /// `gatehouse keys retire --tenant T --env E KID`
-    struct Retire: AsyncParsableCommand {
+    struct Retire: KeyTransition {
         static let configuration = CommandConfiguration(abstract: "Retire a next or retiring key now: it stops verifying.")
+        static let needsMasterKey = false
+
+        static func apply(_ admin: AdminService, _ target: Environment, _ kid: String) async throws -> KeyRecord {
+            try await admin.retireKey(tenant: target.tenant, environment: target.environment, kid: kid, actor: .cli)
+        }
 
         @OptionGroup var target: Environment
         @Argument(help: "The key's kid.") var kid: String
         @OptionGroup var admin: AdminOptions
-
-        func run() async throws {
-            try await self.admin.withAdmin { admin in
-                try AdminOptions.print(
-                    try await admin.retireKey(tenant: self.target.tenant, environment: self.target.environment, kid: self.kid, actor: .cli)
-                )
-            }
-        }
     }
 
     /// `gatehouse keys revoke --tenant T --env E KID`
-    struct Revoke: AsyncParsableCommand {
+    struct Revoke: KeyTransition {
         static let configuration = CommandConfiguration(
             abstract: "Revoke a key: its tokens stop verifying at once; an active key is replaced by a new one."
         )
+        static let needsMasterKey = true
+
+        static func apply(_ admin: AdminService, _ target: Environment, _ kid: String) async throws -> KeyRecord {
+            try await admin.revokeKey(tenant: target.tenant, environment: target.environment, kid: kid, actor: .cli)
+        }
 
         @OptionGroup var target: Environment
         @Argument(help: "The key's kid.") var kid: String
         @OptionGroup var admin: AdminOptions
+    }
+}
 
-        func run() async throws {
-            try await self.admin.withAdmin(needsMasterKey: true) { admin in
-                try AdminOptions.print(
-                    try await admin.revokeKey(tenant: self.target.tenant, environment: self.target.environment, kid: self.kid, actor: .cli)
-                )
-            }
+/// A command that moves one key to another state, printing the key as the admin API does.
+protocol KeyTransition: AsyncParsableCommand {
+    /// Makes the change through the ``AdminService``.
+    static func apply(_ admin: AdminService, _ target: KeysCommand.Environment, _ kid: String) async throws -> KeyRecord
+    /// Whether the change may create a key (revoking the active one replaces it).
+    static var needsMasterKey: Bool { get }
+    var target: KeysCommand.Environment { get }
+    var kid: String { get }
+    var admin: AdminOptions { get }
+}
+
+extension KeyTransition {
+    func run() async throws {
+        try await self.admin.withAdmin(needsMasterKey: Self.needsMasterKey) { admin in
+            try AdminOptions.print(try await Self.apply(admin, self.target, self.kid))
         }
     }
 }

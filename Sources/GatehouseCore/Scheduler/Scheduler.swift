@@ -111,8 +111,7 @@ public final class Scheduler: Service {
             guard let settings = try? EnvironmentSettings().applying(overrides), let period = settings.keyRotationPeriod else { continue }
             let due = activatedAt.addingTimeInterval(Double(period))
             guard Date().addingTimeInterval(Double(settings.keyPublishAhead)) >= due else { continue }
-            try await connection.query("BEGIN")
-            do {
+            try await connection.withTransaction { connection in
                 try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
                 let staged = try await connection.query(
                     "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state = 'next'"
@@ -137,10 +136,6 @@ public final class Scheduler: Service {
                     )
                     published += 1
                 }
-                try await connection.query("COMMIT")
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
             }
         }
         return published
@@ -158,8 +153,7 @@ public final class Scheduler: Service {
         var activated = 0
         for row in due {
             let (tenantID, environmentID, kid, slug) = try row.decode((UUID, UUID, String, String).self)
-            try await connection.query("BEGIN")
-            do {
+            try await connection.withTransaction { connection in
                 try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
                 let stillNext = try await connection.query(
                     "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state = 'next'"
@@ -184,10 +178,6 @@ public final class Scheduler: Service {
                     )
                     activated += 1
                 }
-                try await connection.query("COMMIT")
-            } catch {
-                _ = try? await connection.query("ROLLBACK")
-                throw error
             }
         }
         return activated

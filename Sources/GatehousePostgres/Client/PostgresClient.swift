@@ -89,16 +89,7 @@ public final class PostgresClient: Sendable, Service {
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         try await self.withConnection { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: level.begin))
-            do {
-                let result = try await body(connection)
-                try await connection.query("COMMIT")
-                return result
-            } catch {
-                // A broken connection cannot roll back, and is closed on release anyway.
-                _ = try? await connection.query("ROLLBACK")
-                throw error
-            }
+            try await connection.withTransaction(level: level, body)
         }
     }
 

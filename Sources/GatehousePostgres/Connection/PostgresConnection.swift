@@ -34,6 +34,27 @@ public final class PostgresConnection: @unchecked Sendable {
         try await self.core.execute(unsafeSQL: unsafeSQL)
     }
 
+    /// Runs `body` in a transaction on this connection: committed when it returns, rolled
+    /// back when it throws. For a caller that keeps one connection across transactions
+    /// (session state such as an advisory lock); others use ``PostgresClient/withTransaction(level:isolation:_:)``.
+    @discardableResult
+    public func withTransaction<Result>(
+        level: IsolationLevel = .readCommitted,
+        isolation: isolated (any Actor)? = #isolation,
+        _ body: (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        try await self.query(PostgresQuery(unsafeSQL: level.begin))
+        do {
+            let result = try await body(self)
+            try await self.query("COMMIT")
+            return result
+        } catch {
+            // A broken connection cannot roll back, and is closed on release anyway.
+            _ = try? await self.query("ROLLBACK")
+            throw error
+        }
+    }
+
     /// Connects before the first statement of a loan, if the connection is closed or was
     /// dropped by the server while idle; fails later statements of a broken connection.
     private func prepareForStatement() async throws {
