@@ -19,37 +19,19 @@ per_user="${BENCH_TOKENS_PER_USER:-10}"
 reps="${BENCH_REPS:-3}"
 duration="${BENCH_DURATION:-10s}"
 connections="${BENCH_CONNECTIONS:-32}"
-state="/tmp/gatehouse-bench-admin-$$"
 port=18081
-mkdir -p "$state"
-
-../prerequisites.sh
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-echo "== building (release)" >&2
-(cd ../.. && swift build -c release --product gatehouse >&2)
-gatehouse="$(cd ../.. && swift build -c release --show-bin-path)/gatehouse"
-
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh stop >/dev/null 2>&1 || true
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export GATEHOUSE_PG_DIR="$state/pg"
-url="$(../postgres.sh start | tail -n 1)"
-export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
-GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
-export GATEHOUSE_MASTER_KEY GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
-"$gatehouse" migrate >/dev/null
+source ./common.sh
+bench_setup "/tmp/gatehouse-bench-admin-$$"
+state="$bench_state"
+bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
+export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$gatehouse" tenant create bench >/dev/null
 echo "probe-password" | "$gatehouse" user create --tenant bench probe --password-stdin >/dev/null
 key="$("$gatehouse" admin-key create --name bench | tail -n 1)"
 ../postgres.sh psql -q -c "UPDATE environments SET settings = '{\"throttle_anon\": null, \"throttle_user\": null}'" >/dev/null
 "$gatehouse" serve --port "$port" > "$state/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+bench_wait_ready "$port"
 api="http://127.0.0.1:$port/admin/v1/tenants/bench"
 
 echo "== $users users as JSON lines, one Django pbkdf2_sha256 hash each" >&2

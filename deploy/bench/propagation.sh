@@ -11,28 +11,10 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 trials="${BENCH_TRIALS:-50}"
-state="/tmp/gatehouse-bench-propagation-$$"
-mkdir -p "$state"
-
-../prerequisites.sh
-echo "== building (release)" >&2
-(cd ../.. && swift build -c release --product gatehouse >&2)
-gatehouse="$(cd ../.. && swift build -c release --show-bin-path)/gatehouse"
-
-cleanup() {
-  for pid in ${servers:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-  GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh stop >/dev/null 2>&1 || true
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-export GATEHOUSE_PG_DIR="$state/pg"
-url="$(../postgres.sh start | tail -n 1)"
-export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
-GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
-export GATEHOUSE_MASTER_KEY
-"$gatehouse" migrate >/dev/null
+source ./common.sh
+bench_setup "/tmp/gatehouse-bench-propagation-$$"
+state="$bench_state"
+bench_on_exit 'for pid in ${servers:-}; do kill "$pid"; wait "$pid"; done'
 "$gatehouse" tenant create demo >/dev/null
 echo "pw" | "$gatehouse" user create --tenant demo alice --password-stdin >/dev/null
 key="$("$gatehouse" admin-key create --name bench | tail -n 1)"
@@ -42,9 +24,8 @@ for port in 18091 18092; do
   GATEHOUSE_PUBLIC_URL="http://127.0.0.1:18091" "$gatehouse" serve --port "$port" > "$state/serve-$port.log" 2>&1 &
   servers="$servers $!"
 done
-for port in 18091 18092; do
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-done
+bench_wait_ready 18091
+bench_wait_ready 18092
 
 python3 - "$trials" "$key" <<'PY'
 import http.client, json, statistics, sys, time

@@ -18,39 +18,22 @@ pool_slice="${BENCH_POOL_SLICE:-25000}"
 peer="${PEER_DIR:-$(cd ../../.. && pwd)/shared/peer}"
 export PEER_STATE_DIR="${PEER_STATE_DIR:-/tmp/gatehouse-peer}"
 export BENCH_WRK_DIR="$here/wrk"
-state="/tmp/gatehouse-bench-api-$$"
 port=18080
-mkdir -p "$state"
-
-../prerequisites.sh
-command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-
-echo "== building (release)" >&2
-(cd ../.. && swift build -c release --product gatehouse >&2)
-gatehouse="$(cd ../.. && swift build -c release --show-bin-path)/gatehouse"
+source ./common.sh
+bench_setup "/tmp/gatehouse-bench-api-$$"
+state="$bench_state"
 swift build -c release --product bench-realm >&2
 bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
+bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
+bench_on_exit '(cd "$peer" && ./stop.sh server)'
 
-cleanup() {
-  [ -n "${server:-}" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
-  (cd "$peer" && ./stop.sh server >/dev/null 2>&1) || true
-  GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh stop >/dev/null 2>&1 || true
-  rm -rf "$state"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "== Gatehouse: cluster, realm, $((reps * pool_slice)) refresh tokens per realm" >&2
-url="$(GATEHOUSE_PG_DIR="$state/pg" ../postgres.sh start | tail -n 1)"
-export GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_SQL_DIR="$(cd ../.. && pwd)/sql"
-GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
-export GATEHOUSE_MASTER_KEY GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
-"$gatehouse" migrate >/dev/null
+echo "== Gatehouse: realm, $((reps * pool_slice)) refresh tokens per realm" >&2
+export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$bench_realm" "$url" "$((reps * pool_slice))" "$state"
 # A pool of 32: commits wait for the WAL flush, and more of them in flight share each flush.
 "$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
 server=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+bench_wait_ready "$port"
 for realm in es256 hs256; do
   check="$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/t/bench/$realm/api/token/verify/" \
     -H 'Content-Type: application/json' -d "{\"token\": \"$(cat "$state/$realm-access.txt")\"}")"
