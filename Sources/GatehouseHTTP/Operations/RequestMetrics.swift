@@ -13,8 +13,15 @@ public final class RequestMetrics: Sendable {
         let duration: DurationHistogram
     }
 
+    /// What a series is for: the route as the router names it (`/t/:tenant/...`).
+    struct Key: Hashable, Sendable {
+        var method: String
+        var route: String
+        var status: Int
+    }
+
     /// One series per method, route and status, made on first use.
-    private let series = Mutex<[String: Series]>([:])
+    private let series = Mutex<[Key: Series]>([:])
 
     private static var requestsName: MetricNameDescriptor {
         MetricNameDescriptor(
@@ -44,11 +51,12 @@ public final class RequestMetrics: Sendable {
         self.registry = registry
     }
 
-    func record(method: String, route: String, status: Int, duration: Duration) {
-        let key = "\(method) \(route) \(status)"
+    /// Counts and times one request. The key holds strings the request already has, so
+    /// the common case allocates nothing; labels are made once, with the series.
+    func record(_ key: Key, duration: Duration) {
         let series = self.series.withLock { series in
             if let existing = series[key] { return existing }
-            let labels = [("method", method), ("route", route), ("status", String(status))]
+            let labels = [("method", key.method), ("route", Self.template(key.route)), ("status", String(key.status))]
             let made = Series(
                 requests: self.registry.makeCounter(descriptor: Self.requestsName, labels: labels),
                 duration: self.registry.makeDurationHistogram(descriptor: Self.durationName, labels: labels, buckets: Self.buckets)
@@ -58,5 +66,10 @@ public final class RequestMetrics: Sendable {
         }
         series.requests.increment()
         series.duration.record(duration)
+    }
+
+    /// `/t/:tenant/...` → `/t/{tenant}/...`, as the OpenAPI document names routes.
+    static func template(_ path: String) -> String {
+        path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.reduce("") { $0 + "/" + $1 }
     }
 }

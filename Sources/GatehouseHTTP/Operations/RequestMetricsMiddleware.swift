@@ -26,12 +26,9 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
     }
 
     private func record(_ request: Request, _ context: Context, status: Int, since started: ContinuousClock.Instant) {
-        let route = context.endpointPath.map(Self.template) ?? "unmatched"
-        self.metrics.record(method: request.method.rawValue, route: route, status: status, duration: ContinuousClock.now - started)
-    }
-
-    /// `/t/:tenant/...` → `/t/{tenant}/...`, as the OpenAPI document names routes.
-    static func template(_ path: String) -> String {
-        path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.reduce("") { $0 + "/" + $1 }
+        self.metrics.record(
+            RequestMetrics.Key(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status),
+            duration: ContinuousClock.now - started
+        )
     }
 }
