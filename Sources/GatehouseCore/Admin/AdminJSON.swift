@@ -27,3 +27,11 @@ public enum AdminJSON {
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 }
+
+extension KeyedEncodingContainer {
+    /// Encodes an id as the rest of the service writes ids (a token's `sub`, `user_id`):
+    /// lower case. Foundation's own `UUID` encoding is upper case.
+    mutating func encodeID(_ id: UUID?, forKey key: Key) throws {
+        try self.encode(id?.uuidString.lowercased(), forKey: key)
+    }
+}

@@ -27,7 +27,7 @@ public struct AuditLog: Sendable {
         public func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(self.id, forKey: .id)
-            try container.encode(self.tenantID, forKey: .tenantID)
+            try container.encodeID(self.tenantID, forKey: .tenantID)
             try container.encode(self.occurredAt, forKey: .occurredAt)
             try container.encode(self.actor, forKey: .actor)
             try container.encode(self.action, forKey: .action)

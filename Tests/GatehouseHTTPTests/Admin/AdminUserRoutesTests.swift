@@ -52,6 +52,8 @@ import Testing
                 let login = try await admin.realm().post("/api/token/", json: ["username": "bob", "password": "pw"])
                 let claims = TokenInspection.claims(try #require(login["access"]))
                 #expect(claims["role"] == "admin" && claims["team"] == "blue")
+                // The admin API writes ids as tokens do, so scripts can compare them.
+                #expect(claims["user_id"] == created.json["id"] && claims["sub"] == created.json["id"])
             }
         }
     }

@@ -19,7 +19,7 @@ public struct AdminKeyRecord: Encodable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
+        try container.encodeID(self.id, forKey: .id)
         try container.encode(self.name, forKey: .name)
         try container.encode(self.tenant, forKey: .tenant)
         try container.encode(self.createdAt, forKey: .createdAt)

@@ -15,4 +15,14 @@ public struct TenantRecord: Encodable, Sendable {
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeID(self.id, forKey: .id)
+        try container.encode(self.slug, forKey: .slug)
+        try container.encode(self.name, forKey: .name)
+        try container.encode(self.environments, forKey: .environments)
+        try container.encode(self.createdAt, forKey: .createdAt)
+        try container.encode(self.updatedAt, forKey: .updatedAt)
+    }
 }

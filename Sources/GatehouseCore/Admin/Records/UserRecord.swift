@@ -24,7 +24,7 @@ public struct UserRecord: Encodable, Sendable {
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(self.id, forKey: .id)
+        try container.encodeID(self.id, forKey: .id)
         try container.encode(self.username, forKey: .username)
         try container.encode(self.role, forKey: .role)
         try container.encode(self.claims, forKey: .claims)
