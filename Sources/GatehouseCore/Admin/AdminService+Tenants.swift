@@ -197,6 +197,29 @@ extension AdminService {
         return record
     }
 
+    /// Deletes an environment with its keys, its refresh tokens and its revocations: its
+    /// tokens stop verifying at once (its realm is gone). Users belong to the tenant and stay.
+    public func deleteEnvironment(tenant: String, slug: String, actor: AdminActor) async throws {
+        let tenantID = try await self.database.withTransaction { connection in
+            let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
+            let environmentID = try await self.environmentID(tenantID: tenantID, slug: slug, on: connection)
+            let outstanding = try await connection.query(
+                "SELECT count(*) FROM refresh_tokens WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND revoked_at IS NULL"
+            ).single(Int64.self)
+            try await connection.query("DELETE FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID)")
+            try await self.audit.record(
+                on: connection,
+                actor: actor,
+                tenantID: tenantID,
+                action: "environment.delete",
+                target: slug,
+                details: ["refresh_tokens_revoked": .number(Double(outstanding))]
+            )
+            return tenantID
+        }
+        self.realmsChanged(tenantID)
+    }
+
     // MARK: - Reading
 
     func tenant(id: UUID, on connection: PostgresConnection) async throws -> TenantRecord {

@@ -99,6 +99,15 @@ public struct AdminController: Sendable {
             )
         }
 
+        api.delete("tenants/:tenant/environments/:environment") { request, context in
+            try await self.admin.deleteEnvironment(
+                tenant: try Self.parameter(context, "tenant"),
+                slug: try Self.parameter(context, "environment"),
+                actor: try await self.actor(request, context)
+            )
+            return Response(status: .noContent)
+        }
+
         api.post("tenants/:tenant/users") { request, context in
             let actor = try await self.actor(request, context)
             let body = try await AdminRequestBody.read(request, allowed: ["username", "password", "role", "claims", "is_active"])

@@ -105,6 +105,15 @@ import Testing
                 #expect(try await admin.call(.get, "/tenants/demo/environments").items.map { $0["slug"] } == ["prod", "qa", "staging"])
                 #expect(try await admin.call(.get, "/tenants/demo/environments/nope").status == .notFound)
 
+                // Deleting staging ends its tokens and nothing else.
+                let (staging, _) = try await admin.realm("demo", "staging").login()
+                let (prod, _) = try await admin.realm().login()
+                #expect(try await admin.call(.delete, "/tenants/demo/environments/staging").status == .noContent)
+                #expect(try await admin.realm("demo", "staging").send(.get, "/api/me/", bearer: staging).status == .notFound)
+                #expect(try await admin.realm().send(.get, "/api/me/", bearer: prod).status == .ok)
+                #expect(try await admin.call(.delete, "/tenants/demo/environments/staging").status == .notFound)
+                #expect(try await admin.call(.get, "/tenants/demo/environments").items.map { $0["slug"] } == ["prod", "qa"])
+
                 // The realm takes the new settings: a token from qa lives 60 seconds.
                 _ = try await admin.call(.post, "/tenants/demo/users", json: ["username": "carol", "password": "pw"])
                 let login = try await admin.realm("demo", "qa").post("/api/token/", json: ["username": "carol", "password": "pw"])
