@@ -15,8 +15,14 @@ public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestConte
     }
 
     public var responseEncoder: JSONEncoder {
+        Self.encoder
+    }
+
+    /// One encoder for every answer: its settings never change after this, and making one
+    /// per response showed up on the hot paths.
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         return encoder
-    }
+    }()
 }
