@@ -44,26 +44,24 @@ extension AdminService {
         }
         if let activateAt, activateAt <= Date() { throw AdminError.invalid(field: "activate_at", reason: "must be in the future") }
         let (rotation, tenantID) = try await self.keyChange(tenant: tenant, environment: environment, actor: actor) { connection, ids in
-            var chosen = algorithm
-            if chosen == nil { chosen = try await self.settings(of: ids, on: connection).algorithm }
-            guard let algorithm = chosen else { throw AdminError.invalid(field: "alg", reason: "no algorithm") }
+            let newAlgorithm: SigningAlgorithm
+            if let algorithm {
+                newAlgorithm = algorithm
+            } else {
+                newAlgorithm = try await self.settings(of: ids, on: connection).algorithm
+            }
             let states = try await self.keyStates(ids, on: connection)
             switch mode {
             case .immediate:
-                try await connection.query(
-                    """
-                    UPDATE signing_keys SET state = 'retiring', retiring_at = now()
-                    WHERE tenant_id = \(ids.tenant) AND environment_id = \(ids.environment) AND state = 'active'
-                    """
-                )
+                try await KeyStore.retireActive(on: connection, tenantID: ids.tenant, environmentID: ids.environment)
                 let kid = try await self.keyStore().createKey(
                     on: connection,
                     tenantID: ids.tenant,
                     environmentID: ids.environment,
-                    algorithm: algorithm,
+                    algorithm: newAlgorithm,
                     state: .active
                 )
-                return (kid, ["mode": "immediate", "alg": .string(algorithm.rawValue), "retiring": states.active.map(JSONValue.string) ?? .null])
+                return (kid, ["mode": "immediate", "alg": .string(newAlgorithm.rawValue), "retiring": states.active.map(JSONValue.string) ?? .null])
             case .staged:
                 if let staged = states.next {
                     throw AdminError.conflict("key \(staged) is already staged as next: activate or retire it first")
@@ -72,13 +70,13 @@ extension AdminService {
                     on: connection,
                     tenantID: ids.tenant,
                     environmentID: ids.environment,
-                    algorithm: algorithm,
+                    algorithm: newAlgorithm,
                     state: .next
                 )
                 if let activateAt {
                     try await connection.query("UPDATE signing_keys SET activate_at = \(activateAt) WHERE tenant_id = \(ids.tenant) AND kid = \(kid)")
                 }
-                return (kid, ["mode": "staged", "alg": .string(algorithm.rawValue)])
+                return (kid, ["mode": "staged", "alg": .string(newAlgorithm.rawValue)])
             }
         } record: { connection, ids in
             try await self.rotation(ids, on: connection)
@@ -97,15 +95,7 @@ extension AdminService {
             switch state {
             case .active: return false
             case .next:
-                try await connection.query(
-                    """
-                    UPDATE signing_keys SET state = 'retiring', retiring_at = now()
-                    WHERE tenant_id = \(ids.tenant) AND environment_id = \(ids.environment) AND state = 'active'
-                    """
-                )
-                try await connection.query(
-                    "UPDATE signing_keys SET state = 'active', activated_at = now() WHERE tenant_id = \(ids.tenant) AND kid = \(kid)"
-                )
+                try await KeyStore.activate(on: connection, tenantID: ids.tenant, environmentID: ids.environment, kid: kid)
                 return true
             default: throw AdminError.conflict("key \(kid) is \(state.rawValue): only a next key can be activated")
             }
@@ -176,7 +166,7 @@ extension AdminService {
         try await self.database.withTransaction { connection in
             let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
             let environmentID = try await self.environmentID(tenantID: tenantID, slug: environment, on: connection)
-            try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
+            try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
             let ids = EnvironmentIDs(tenant: tenantID, environment: environmentID)
             let (kid, details) = try await change(connection, ids)
             var recorded = details
@@ -199,7 +189,7 @@ extension AdminService {
         let (record, tenantID, changed) = try await self.database.withTransaction { connection in
             let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
             let environmentID = try await self.environmentID(tenantID: tenantID, slug: environment, on: connection)
-            try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
+            try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
             let ids = EnvironmentIDs(tenant: tenantID, environment: environmentID)
             let before = try await self.key(ids, kid: kid, on: connection)
             let changed = try await apply(connection, ids, before.state)
@@ -261,8 +251,7 @@ extension AdminService {
         let json = try await connection.query(
             "SELECT settings FROM environments WHERE tenant_id = \(ids.tenant) AND id = \(ids.environment)"
         ).single(PostgresJSONB.self)
-        let overrides = (try? JSONValue.parse(Data(json.text.utf8)))?.objectValue ?? [:]
-        return (try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()
+        return EnvironmentSettings(stored: json.object)
     }
 
     static let keyColumns: StaticString =
@@ -282,7 +271,7 @@ extension AdminService {
             retiringAt: retiringAt,
             retiredAt: retiredAt,
             revokedAt: revokedAt,
-            publicJWK: jwk.flatMap { (try? JSONValue.parse(Data($0.text.utf8)))?.objectValue }
+            publicJWK: jwk?.object
         )
     }
 }

@@ -181,7 +181,7 @@ extension AdminService {
             )
             guard let row = updated.first else { throw AdminError.notFound("environment \(slug)") }
             // The merged whole must still be valid (it is, setting by setting; this keeps it so).
-            let merged = (try? JSONValue.parse(Data(try row.decode(PostgresJSONB.self).text.utf8)))?.objectValue ?? [:]
+            let merged = try row.decode(PostgresJSONB.self).object
             try Self.checkSettings(merged)
             try await self.audit.record(
                 on: connection,
@@ -261,8 +261,7 @@ extension AdminService {
 
     private func environmentRecord(tenant: String, row: PostgresRow) throws -> EnvironmentRecord {
         let (slug, settings, createdAt, updatedAt) = try row.decode((String, PostgresJSONB, Date, Date).self)
-        let overrides = (try? JSONValue.parse(Data(settings.text.utf8)))?.objectValue ?? [:]
-        let effective = (try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()
+        let effective = EnvironmentSettings(stored: settings.object)
         return EnvironmentRecord(
             slug: slug,
             issuer: "\(self.publicURL)/t/\(tenant)/\(slug)",

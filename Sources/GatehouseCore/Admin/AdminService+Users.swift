@@ -191,7 +191,7 @@ extension AdminService {
             id: id,
             username: username,
             role: role,
-            claims: (try? JSONValue.parse(Data(claims.text.utf8)))?.objectValue ?? [:],
+            claims: claims.object,
             isActive: isActive,
             lastLogin: lastLogin,
             revokedBefore: revokedBefore,

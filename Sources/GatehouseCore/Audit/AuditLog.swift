@@ -95,7 +95,7 @@ public struct AuditLog: Sendable {
                 actor: actor,
                 action: action,
                 target: target,
-                details: (try? JSONValue.parse(Data(details.text.utf8)))?.objectValue ?? [:]
+                details: details.object
             )
         }
     }

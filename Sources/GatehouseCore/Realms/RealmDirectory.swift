@@ -76,8 +76,7 @@ public final class RealmDirectory: Sendable {
             ).first
         else { return nil }
         let (tenantID, environmentID, settingsJSON, revokedBefore) = try row.decode((UUID, UUID, PostgresJSONB, Date?).self)
-        let overrides = (try? JSONValue.parse(Data(settingsJSON.text.utf8)))?.objectValue ?? [:]
-        let settings = (try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()
+        let settings = EnvironmentSettings(stored: settingsJSON.object)
 
         var ringKeys: [KeyRing.Key] = []
         var published: [[String: JSONValue]] = []
@@ -86,7 +85,7 @@ public final class RealmDirectory: Sendable {
             ringKeys.append(
                 KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
             )
-            if let jwk = stored.publicJWK, let object = (try? JSONValue.parse(Data(jwk.utf8)))?.objectValue {
+            if let object = stored.publicJWK?.object, !object.isEmpty {
                 published.append(object)
             }
         }

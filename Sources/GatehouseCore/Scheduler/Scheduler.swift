@@ -107,12 +107,12 @@ public final class Scheduler: Service {
         var published = 0
         for row in rows {
             let (tenantID, environmentID, slug, json, activatedAt) = try row.decode((UUID, UUID, String, PostgresJSONB, Date).self)
-            let overrides = (try? JSONValue.parse(Data(json.text.utf8)))?.objectValue ?? [:]
-            guard let settings = try? EnvironmentSettings().applying(overrides), let period = settings.keyRotationPeriod else { continue }
+            let settings = EnvironmentSettings(stored: json.object)
+            guard let period = settings.keyRotationPeriod else { continue }
             let due = activatedAt.addingTimeInterval(Double(period))
             guard Date().addingTimeInterval(Double(settings.keyPublishAhead)) >= due else { continue }
             try await connection.withTransaction { connection in
-                try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
+                try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
                 let staged = try await connection.query(
                     "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state = 'next'"
                 ).single(Int.self)
@@ -154,20 +154,12 @@ public final class Scheduler: Service {
         for row in due {
             let (tenantID, environmentID, kid, slug) = try row.decode((UUID, UUID, String, String).self)
             try await connection.withTransaction { connection in
-                try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
+                try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
                 let stillNext = try await connection.query(
                     "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state = 'next'"
                 ).single(Int.self)
                 if stillNext == 1 {
-                    try await connection.query(
-                        """
-                        UPDATE signing_keys SET state = 'retiring', retiring_at = now()
-                        WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state = 'active'
-                        """
-                    )
-                    try await connection.query(
-                        "UPDATE signing_keys SET state = 'active', activated_at = now() WHERE tenant_id = \(tenantID) AND kid = \(kid)"
-                    )
+                    try await KeyStore.activate(on: connection, tenantID: tenantID, environmentID: environmentID, kid: kid)
                     try await self.audit.record(
                         on: connection,
                         actor: .system,
@@ -200,8 +192,7 @@ public final class Scheduler: Service {
         let now = Date()
         for row in rows {
             let (tenantID, kid, state, since, json) = try row.decode((UUID, String, String, Date, PostgresJSONB).self)
-            let overrides = (try? JSONValue.parse(Data(json.text.utf8)))?.objectValue ?? [:]
-            let retention = Double(((try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()).keyRetention)
+            let retention = Double(EnvironmentSettings(stored: json.object).keyRetention)
             if state == "retiring", now.timeIntervalSince(since) > retention {
                 retired += try await connection.query(
                     "UPDATE signing_keys SET state = 'retired', retired_at = now() WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state = 'retiring'"
@@ -231,8 +222,7 @@ public final class Scheduler: Service {
                 var byEnvironment: [UUID: Int] = [:]
                 for environment in try await connection.query("SELECT id, settings FROM environments WHERE tenant_id = \(tenantID)") {
                     let (environmentID, json) = try environment.decode((UUID, PostgresJSONB).self)
-                    let overrides = (try? JSONValue.parse(Data(json.text.utf8)))?.objectValue ?? [:]
-                    byEnvironment[environmentID] = ((try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()).keyRetention
+                    byEnvironment[environmentID] = EnvironmentSettings(stored: json.object).keyRetention
                 }
                 retentions[tenantID] = byEnvironment
             }

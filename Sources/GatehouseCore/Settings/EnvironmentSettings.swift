@@ -23,6 +23,13 @@ public struct EnvironmentSettings: Sendable, Hashable {
 
     public init() {}
 
+    /// The settings an environment has stored: its overrides applied to the defaults. The
+    /// admin API validates overrides before storing them, so this falls back to the
+    /// defaults only for a row written around it.
+    public init(stored overrides: [String: JSONValue]) {
+        self = (try? EnvironmentSettings().applying(overrides)) ?? EnvironmentSettings()
+    }
+
     /// How long a key that stopped signing may still have valid tokens: the longest token
     /// lifetime plus the leeway. A retiring key stays in the ring that long.
     public var keyRetention: Int {

@@ -15,7 +15,7 @@ public struct KeyStore: Sendable {
         var algorithm: SigningAlgorithm
         var state: KeyState
         var sealed: Data
-        var publicJWK: String?
+        var publicJWK: PostgresJSONB?
     }
 
     /// Generates a key and stores it in `state` (`active` or `next`), inside the caller's transaction.
@@ -41,6 +41,29 @@ public struct KeyStore: Sendable {
         return kid
     }
 
+    /// Takes the environment's row lock for the rest of the caller's transaction, so that
+    /// key changes of one environment (admin API, CLI, scheduler) happen one at a time.
+    public static func lockRing(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID) async throws {
+        try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
+    }
+
+    /// The active key of the environment starts retiring: it stops signing, and verifies
+    /// until the environment's longest token lifetime has passed.
+    public static func retireActive(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID) async throws {
+        try await connection.query(
+            """
+            UPDATE signing_keys SET state = 'retiring', retiring_at = now()
+            WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state = 'active'
+            """
+        )
+    }
+
+    /// `kid` (a `next` key) signs from now on; the active key starts retiring.
+    public static func activate(on connection: PostgresConnection, tenantID: UUID, environmentID: UUID, kid: String) async throws {
+        try await Self.retireActive(on: connection, tenantID: tenantID, environmentID: environmentID)
+        try await connection.query("UPDATE signing_keys SET state = 'active', activated_at = now() WHERE tenant_id = \(tenantID) AND kid = \(kid)")
+    }
+
     /// The `next` and `active` keys of an environment, and the `retiring` ones that may
     /// still have live tokens: those that began retiring less than `retention` seconds ago
     /// (the environment's longest token lifetime).
@@ -57,7 +80,7 @@ public struct KeyStore: Sendable {
             guard let algorithm = SigningAlgorithm(rawValue: alg), let keyState = KeyState(rawValue: state) else {
                 throw KeyError(message: "key \(kid) has an unknown algorithm or state")
             }
-            return StoredKey(kid: kid, algorithm: algorithm, state: keyState, sealed: sealed, publicJWK: jwk?.text)
+            return StoredKey(kid: kid, algorithm: algorithm, state: keyState, sealed: sealed, publicJWK: jwk)
         }
     }
 

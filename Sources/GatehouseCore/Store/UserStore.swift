@@ -78,7 +78,7 @@ public struct UserStore: Sendable {
             username: username,
             passwordHash: passwordHash,
             role: role,
-            claims: (try? JSONValue.parse(Data(claims.text.utf8)))?.objectValue ?? [:],
+            claims: claims.object,
             isActive: isActive,
             lastLogin: lastLogin,
             revokedBefore: revokedBefore
