@@ -40,19 +40,27 @@ struct ServeCommand: AsyncParsableCommand {
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
         let keys = KeyStore(masterKey: masterKey)
+        let clock = DatabaseClock()
         do {
             try await keys.checkMasterKey(database: client)
+            try await clock.synchronize(with: client)
         } catch {
             await client.shutdown()
             throw error
         }
         let realms = RealmDirectory(database: client, keys: keys, publicURL: publicURL)
         let users = UserCache()
-        let hasher = try PasswordHasher(threadPool: hashing)
-        let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: hasher)
+        let hasher = try PasswordHasher(threadPool: hashing, bulkThreads: max(1, System.coreCount / 2))
+        let tokens = TokenService(database: client, realms: realms, userCache: users, hasher: hasher, clock: clock)
         let admin = AdminService(database: client, keys: keys, hasher: hasher, publicURL: publicURL, realms: realms, userCache: users)
         let changes = ChangeFeed(configuration: client.configuration, realms: realms, users: users, logger: logger)
-        let scheduler = Scheduler(database: client, keys: keys, interval: .seconds(max(1, self.schedulerInterval)), logger: logger)
+        let scheduler = Scheduler(
+            database: client,
+            keys: keys,
+            interval: .seconds(max(1, self.schedulerInterval)),
+            clock: clock,
+            logger: logger
+        )
         let application = GatehouseApplication.make(
             host: self.host,
             port: self.port,

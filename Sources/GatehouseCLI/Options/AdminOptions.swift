@@ -21,7 +21,7 @@ struct AdminOptions: ParsableArguments {
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
         defer { hashing.shutdownGracefully { _ in } }
-        let hasher = try PasswordHasher(threadPool: hashing)
+        let hasher = try PasswordHasher(threadPool: hashing, bulkThreads: max(1, System.coreCount / 2))
         return try await self.database.withClient { client in
             try await body(
                 AdminService(

@@ -54,7 +54,7 @@ extension AdminService {
                 }
             }
         }
-        accepted = try await self.hashPlainPasswords(accepted)
+        accepted = try await self.hashPlainPasswords(accepted, tenantID: tenantID)
 
         var failures: [ImportReport.Line] = []
         var start = 0
@@ -111,22 +111,27 @@ extension AdminService {
             .failure(.init(line: number, username: username, status: .failed, reason: reason))
         }
         guard let object = (try? JSONValue.parse(line))?.objectValue else { return failed("not a JSON object") }
+        if let field = object.keys.sorted().first(where: { object[$0]?.containsNUL == true }) {
+            return failed("\(field): must not contain NUL characters")
+        }
         let known: Set<String> = ["username", "password", "password_hash", "role", "claims", "is_active"]
         if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) { return failed("unknown field \(unknown)") }
         guard let username = object["username"]?.stringValue else { return failed("username: must be a string") }
-        guard (1...150).contains(username.count) else { return failed("username: must be 1 to 150 characters", username) }
+        guard User.isStorableUsername(username) else {
+            return failed("username: must be 1 to \(User.maximumUsernameLength) characters", String(username.prefix(User.maximumUsernameLength)))
+        }
         let password = object["password"]?.stringValue
         let passwordHash = object["password_hash"]?.stringValue
         guard (password == nil) != (passwordHash == nil) else {
             return failed("exactly one of password and password_hash (strings) is required", username)
         }
         if let password, password.isEmpty { return failed("password: must not be empty", username) }
-        if let passwordHash, !PasswordHasher.recognizes(passwordHash) {
-            return failed("password_hash: not a Django pbkdf2_sha256 or argon2id hash, nor an Argon2id PHC string", username)
+        if let passwordHash, let refusal = PasswordHasher.refusal(of: passwordHash) {
+            return failed("password_hash: \(refusal)", username)
         }
         var role = "user"
         if let value = object["role"] {
-            guard let text = value.stringValue, (1...64).contains(text.count) else { return failed("role: must be 1 to 64 characters", username) }
+            guard let text = value.stringValue, (1...64).contains(text.unicodeScalars.count) else { return failed("role: must be 1 to 64 characters", username) }
             role = text
         }
         var claims = "{}"
@@ -152,20 +157,23 @@ extension AdminService {
         )
     }
 
-    /// Hashes the plain passwords with Argon2id, on the hasher's threads.
-    private func hashPlainPasswords(_ users: [ImportedUser]) async throws -> [ImportedUser] {
-        guard users.contains(where: { $0.password != nil }) else { return users }
-        return try await withThrowingTaskGroup(of: (Int, String).self) { group in
-            for (index, user) in users.enumerated() {
-                guard let password = user.password else { continue }
-                group.addTask { (index, try await self.hasher.hash(password)) }
+    /// Hashes the plain passwords with Argon2id on the hasher's bulk share of its threads,
+    /// in turn with other tenants' imports, a bounded chunk of tasks at a time.
+    private func hashPlainPasswords(_ users: [ImportedUser], tenantID: UUID) async throws -> [ImportedUser] {
+        var hashed = users
+        let plain = users.indices.filter { users[$0].password != nil }
+        for chunk in stride(from: 0, to: plain.count, by: 256) {
+            try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for index in plain[chunk..<min(chunk + 256, plain.count)] {
+                    guard let password = users[index].password else { continue }
+                    group.addTask { (index, try await self.hasher.hashInBulk(password, tenant: tenantID)) }
+                }
+                for try await (index, hash) in group {
+                    hashed[index].passwordHash = hash
+                    hashed[index].password = nil
+                }
             }
-            var hashed = users
-            for try await (index, hash) in group {
-                hashed[index].passwordHash = hash
-                hashed[index].password = nil
-            }
-            return hashed
         }
+        return hashed
     }
 }

@@ -16,6 +16,9 @@ extension AdminService {
         guard Set(environments).count == environments.count else {
             throw AdminError.invalid(field: "environments", reason: "must not repeat a slug")
         }
+        guard environments.count <= Self.maximumEnvironments else {
+            throw AdminError.invalid(field: "environments", reason: "at most \(Self.maximumEnvironments) per tenant")
+        }
         let name = name ?? ""
         guard name.count <= 200 else { throw AdminError.invalid(field: "name", reason: "must be at most 200 characters") }
         return try await Self.translate {
@@ -122,10 +125,20 @@ extension AdminService {
     /// Adds an environment, with one active key, to a tenant.
     public func createEnvironment(tenant: String, slug: String, settings: [String: JSONValue], actor: AdminActor) async throws -> EnvironmentRecord {
         try Self.checkSlug(slug, field: "slug")
-        try Self.checkSettings(settings)
+        try Self.checkSettings(settings, actor: actor)
         let (record, tenantID) = try await Self.translate {
             try await self.database.withTransaction { connection in
                 let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
+                // Counted under the tenant's row lock, so that concurrent creations cannot pass it together.
+                let count = try await connection.query(
+                    """
+                    SELECT count(*) FROM environments
+                    WHERE tenant_id = (SELECT id FROM tenants WHERE id = \(tenantID) FOR NO KEY UPDATE)
+                    """
+                ).single(Int.self)
+                guard count < Self.maximumEnvironments else {
+                    throw AdminError.conflict("a tenant has at most \(Self.maximumEnvironments) environments")
+                }
                 try await self.tenants.createEnvironment(
                     on: connection,
                     tenantID: tenantID,
@@ -170,19 +183,34 @@ extension AdminService {
     /// Merges `settings` into an environment's settings; `null` is a value for `audience`
     /// and the throttles (off), so a setting goes back to its default only when set to it.
     public func updateEnvironment(tenant: String, slug: String, settings: [String: JSONValue], actor: AdminActor) async throws -> EnvironmentRecord {
-        try Self.checkSettings(settings)
+        try Self.checkSettings(settings, actor: actor)
         let (record, tenantID) = try await self.database.withTransaction { connection in
             let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
+            guard
+                let before = try await connection.query(
+                    "SELECT settings FROM environments WHERE tenant_id = \(tenantID) AND slug = \(slug) FOR NO KEY UPDATE"
+                ).first
+            else { throw AdminError.notFound("environment \(slug)") }
+            let longestBefore = EnvironmentSettings(stored: try before.decode(PostgresJSONB.self).object).longestTokenValidity
             let updated = try await connection.query(
                 """
                 UPDATE environments SET settings = settings || \(PostgresJSONB(JSONValue.object(settings).jsonText)), updated_at = now()
                 WHERE tenant_id = \(tenantID) AND slug = \(slug) RETURNING settings
                 """
             )
-            guard let row = updated.first else { throw AdminError.notFound("environment \(slug)") }
             // The merged whole must still be valid (it is, setting by setting; this keeps it so).
-            let merged = try row.decode(PostgresJSONB.self).object
-            try Self.checkSettings(merged)
+            let merged = try updated.single(PostgresJSONB.self).object
+            try Self.checkSettings(merged, actor: .system)
+            // Tokens issued until now keep the longer lifetime they carry.
+            if EnvironmentSettings(stored: merged).longestTokenValidity < longestBefore {
+                try await connection.query(
+                    """
+                    UPDATE environments
+                    SET longer_lifetimes_until = greatest(longer_lifetimes_until, now() + make_interval(secs => \(longestBefore)))
+                    WHERE tenant_id = \(tenantID) AND slug = \(slug)
+                    """
+                )
+            }
             try await self.audit.record(
                 on: connection,
                 actor: actor,
@@ -274,16 +302,19 @@ extension AdminService {
     // MARK: - Validation
 
     static func checkSlug(_ slug: String, field: String) throws {
-        let allowed = slug.utf8.allSatisfy { byte in
-            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
-                || byte == UInt8(ascii: "-")
-        }
-        guard allowed, (1...63).contains(slug.utf8.count), slug.first != "-" else {
+        guard RealmDirectory.isSlug(slug) else {
             throw AdminError.invalid(field: field, reason: "must be 1 to 63 of a-z, 0-9 and '-', not starting with '-'")
         }
     }
 
-    static func checkSettings(_ settings: [String: JSONValue]) throws {
+    /// The most environments of one tenant.
+    public static let maximumEnvironments = 32
+
+    /// Checks settings by name; a tenant-scoped key may not switch a throttle off.
+    static func checkSettings(_ settings: [String: JSONValue], actor: AdminActor) throws {
+        if !actor.isGlobal, let name = settings.keys.sorted().first(where: { EnvironmentSettings.throttleNames.contains($0) && settings[$0] == .null }) {
+            throw AdminError.invalid(field: "settings.\(name)", reason: "only a global admin key may switch a throttle off")
+        }
         do {
             _ = try EnvironmentSettings().applying(settings)
         } catch {

@@ -211,11 +211,13 @@ extension AdminService {
     }
 
     static func checkUsername(_ username: String, field: String = "username") throws {
-        guard (1...150).contains(username.count) else { throw AdminError.invalid(field: field, reason: "must be 1 to 150 characters") }
+        guard User.isStorableUsername(username) else {
+            throw AdminError.invalid(field: field, reason: "must be 1 to \(User.maximumUsernameLength) characters")
+        }
     }
 
     static func checkRole(_ role: String, field: String = "role") throws {
-        guard (1...64).contains(role.count) else { throw AdminError.invalid(field: field, reason: "must be 1 to 64 characters") }
+        guard (1...64).contains(role.unicodeScalars.count) else { throw AdminError.invalid(field: field, reason: "must be 1 to 64 characters") }
     }
 }
 

@@ -13,7 +13,7 @@ struct DjangoPBKDF2Hash {
     init?(_ encoded: String) {
         let parts = encoded.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count == 4, parts[0] == "pbkdf2_sha256", let iterations = Int(parts[1]), iterations > 0,
-            iterations <= 100_000_000, !parts[2].isEmpty, let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
+            (1...128).contains(parts[2].utf8.count), let hash = Data(base64Encoded: String(parts[3])), hash.count == 32
         else { return nil }
         self.iterations = iterations
         self.salt = String(parts[2])

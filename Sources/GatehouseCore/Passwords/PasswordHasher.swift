@@ -1,14 +1,16 @@
 import CArgon2
 import Crypto
 import CryptoExtras
-import Foundation
+public import Foundation
 public import NIOPosix
 
 /// Hashes passwords with Argon2id (PHC strings) and checks them against Argon2id or
 /// imported Django hashes, on threads of its own so that no event loop ever waits for it.
 ///
 /// Checking a password for a user that does not exist costs the same as a wrong password:
-/// pass `nil` as the stored hash and a dummy hash of the same cost is verified instead.
+/// pass `nil` as the stored hash and a dummy hash of the same cost is verified instead. A
+/// stored hash beyond the cost bounds of ``StoredPasswordHash`` is never computed: it costs
+/// the dummy hash and does not match.
 public final class PasswordHasher: Sendable {
     /// What checking a password found.
     public enum Check: Sendable, Equatable {
@@ -23,13 +25,18 @@ public final class PasswordHasher: Sendable {
     private let threadPool: NIOThreadPool
     /// Verified in place of a missing user's hash, so that both cost the same time.
     private let dummyHash: String
+    /// Bulk hashing's share of the threads, served tenant by tenant.
+    private let bulk: FairShare
 
     /// - Parameters:
     ///   - parameters: the Argon2id cost of new hashes.
     ///   - threadPool: where hashing runs; size it to the cores it may use.
-    public init(parameters: Argon2Parameters = .default, threadPool: NIOThreadPool) throws {
+    ///   - bulkThreads: how many of the pool's threads bulk hashing (imports) may use at
+    ///     once, all tenants together; logins and single users never wait for that share.
+    public init(parameters: Argon2Parameters = .default, threadPool: NIOThreadPool, bulkThreads: Int = 1) throws {
         self.parameters = parameters
         self.threadPool = threadPool
+        self.bulk = FairShare(permits: bulkThreads)
         var random = SystemRandomNumberGenerator()
         let dummyPassword = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
         self.dummyHash = try Self.argon2idHash(dummyPassword, parameters: parameters)
@@ -43,18 +50,34 @@ public final class PasswordHasher: Sendable {
         }
     }
 
+    /// ``hash(_:)`` for bulk work of `tenant`: it waits for the bulk share of the threads,
+    /// in turn with other tenants' bulk work.
+    public func hashInBulk(_ password: String, tenant: UUID) async throws -> String {
+        try await self.bulk.withPermit(for: tenant) { try await self.hash(password) }
+    }
+
     /// Checks `password` against a stored hash, off the caller's thread, in constant time.
     /// - Parameters:
     ///   - password: what the client sent.
     ///   - stored: the user's hash, or `nil` when there is no such user.
     public func check(_ password: String, against stored: String?) async throws -> Check {
-        let target = stored ?? self.dummyHash
-        let current = "$argon2id$v=19$\(self.parameters.phcSegment)$"
+        let parsed = stored.flatMap { try? StoredPasswordHash.parse($0).get() }
+        let target = parsed ?? .argon2id(phc: self.dummyHash, parameters: self.parameters)
         let matched = try await self.threadPool.runIfActive {
             Self.verify(Array(password.utf8), against: target)
         }
-        guard matched, stored != nil else { return .mismatch }
-        return .match(needsRehash: !target.hasPrefix(current))
+        guard matched, parsed != nil, let stored else { return .mismatch }
+        return .match(needsRehash: !stored.hasPrefix("$argon2id$v=19$\(self.parameters.phcSegment)$"))
+    }
+
+    /// Why `stored` would not be accepted for import: `nil` when it is an Argon2id PHC
+    /// string, Django's `argon2$argon2id$…` or `pbkdf2_sha256$…`, within the cost bounds.
+    public static func refusal(of stored: String) -> String? {
+        switch StoredPasswordHash.parse(stored) {
+        case .success: nil
+        case .failure(.unknownFormat): "not a Django pbkdf2_sha256 or argon2id hash, nor an Argon2id PHC string"
+        case .failure(.beyondBounds): "cost beyond the bounds (\(StoredPasswordHash.boundsDescription))"
+        }
     }
 
     static func argon2idHash(_ password: [UInt8], parameters: Argon2Parameters) throws -> String {
@@ -80,33 +103,12 @@ public final class PasswordHasher: Sendable {
         return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// Whether `stored` is a hash this hasher can verify: an Argon2id PHC string, Django's
-    /// `argon2$argon2id$...` or `pbkdf2_sha256$iterations$salt$hash` (for imports).
-    public static func recognizes(_ stored: String) -> Bool {
-        if DjangoPBKDF2Hash(stored) != nil { return true }
-        let phc = stored.hasPrefix("argon2$argon2id$") ? String(stored.dropFirst("argon2".count)) : stored
-        // $argon2id$v=19$m=...,t=...,p=...$salt$hash
-        let parts = phc.split(separator: "$", omittingEmptySubsequences: false)
-        guard parts.count == 6, parts[0].isEmpty, parts[1] == "argon2id", parts[2] == "v=19" else { return false }
-        let parameters = parts[3].split(separator: ",")
-        guard parameters.count == 3, zip(parameters, ["m=", "t=", "p="]).allSatisfy({ $0.hasPrefix($1) && Int($0.dropFirst(2)) != nil })
-        else { return false }
-        return !parts[4].isEmpty && !parts[5].isEmpty
-    }
-
-    /// Verifies any supported format; `false` for a malformed or unknown one.
-    static func verify(_ password: [UInt8], against stored: String) -> Bool {
-        if stored.hasPrefix("$argon2id$") {
-            return argon2id_verify(stored, password, password.count) == ARGON2_OK.rawValue
+    /// Verifies a parsed hash.
+    private static func verify(_ password: [UInt8], against stored: StoredPasswordHash) -> Bool {
+        switch stored {
+        case .argon2id(let phc, _): argon2id_verify(phc, password, password.count) == ARGON2_OK.rawValue
+        case .djangoPBKDF2(let django): django.verify(password)
         }
-        if stored.hasPrefix("argon2$argon2id$") {
-            // Django stores "argon2" + a PHC string without its leading "$".
-            return argon2id_verify(String(stored.dropFirst("argon2".count)), password, password.count) == ARGON2_OK.rawValue
-        }
-        if let django = DjangoPBKDF2Hash(stored) {
-            return django.verify(password)
-        }
-        return false
     }
 }
 

@@ -19,7 +19,7 @@ public struct Realm: Sendable {
 
     /// Verifies a token against this realm's keys and claims; an access token seen before
     /// skips the signature check (``VerifiedTokens``), never the expiry or type checks.
-    public func verify(_ token: String, expecting expected: TokenType?, now: Date = Date()) throws(TokenError) -> TokenClaims {
+    public func verify(_ token: String, expecting expected: TokenType?, now: Date) throws(TokenError) -> TokenClaims {
         if let claims = self.verifiedTokens.claims(of: token) {
             try self.codec.check(claims, expecting: expected, now: now)
             return claims

@@ -12,6 +12,21 @@ public final class RealmDirectory: Sendable {
     /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
     public let publicURL: String
     private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
+    /// Realm names recently found not to exist: a flood of requests to made-up realms costs
+    /// one query per name per ``missTTL``, not one per request.
+    private let misses = Mutex<[String: ContinuousClock.Instant]>([:])
+    static let missTTL: Duration = .seconds(1)
+    static let missCapacity = 10_000
+    /// Reads of a realm on behalf of tokens with an unknown `kid`, by realm.
+    private let kidReloads = Mutex<[UUID: KidReload]>([:])
+    /// The least time between two reads of one realm for unknown kids.
+    static let kidReloadSpacing: Duration = .milliseconds(100)
+
+    private struct KidReload {
+        /// When the read starts (or started).
+        var start: ContinuousClock.Instant
+        var task: Task<Realm?, any Error>
+    }
     /// jwt-kit signers by kid: a kid's key material never changes, so a signer is built once.
     private let signers = Mutex<[String: any JWTAlgorithm]>([:])
 
@@ -33,6 +48,9 @@ public final class RealmDirectory: Sendable {
         if !refresh, let cached = self.cache[key] {
             return cached
         }
+        // Names that cannot be slugs never reach the database.
+        guard Self.isSlug(tenant), Self.isSlug(environment) else { return nil }
+        if !refresh, self.misses.withLock({ $0[key].map { $0 > .now } ?? false }) { return nil }
         let loaded: Realm?
         do {
             loaded = try await self.load(tenant: tenant, environment: environment)
@@ -42,6 +60,7 @@ public final class RealmDirectory: Sendable {
             return stale
         }
         guard let realm = loaded else {
+            self.rememberMiss(key)
             return nil
         }
         // A change announced while loading may not be in what was read: then nothing is kept.
@@ -49,14 +68,60 @@ public final class RealmDirectory: Sendable {
         return realm
     }
 
+    /// A copy of `realm` read from the database after `instant`, for a token with a `kid`
+    /// the copy in hand does not know. Callers waiting at the same time share one read, and
+    /// reads of one realm start at least ``kidReloadSpacing`` apart; `nil` when the realm
+    /// is gone.
+    public func realm(of realm: Realm, loadedAfter instant: ContinuousClock.Instant) async throws -> Realm? {
+        let task = self.kidReloads.withLock { reloads -> Task<Realm?, any Error> in
+            if let current = reloads[realm.environmentID], current.start >= instant { return current.task }
+            let now = ContinuousClock.now
+            let start = max(now, reloads[realm.environmentID].map { $0.start + Self.kidReloadSpacing } ?? now)
+            let task = Task {
+                try await Task.sleep(until: start, clock: .continuous)
+                return try await self.realm(tenant: realm.tenantSlug, environment: realm.environmentSlug, refresh: true)
+            }
+            if reloads.count >= Self.missCapacity {
+                reloads = reloads.filter { $0.value.start > now - .seconds(1) }
+            }
+            reloads[realm.environmentID] = KidReload(start: start, task: task)
+            return task
+        }
+        guard let reloaded = try await task.value, reloaded.environmentID == realm.environmentID else { return nil }
+        return reloaded
+    }
+
     /// Forgets the realms of a tenant; the next request reads them again.
     public func invalidate(tenant: UUID) {
         self.cache.forget { _, realm in realm.tenantID == tenant }
+        self.misses.withLock { $0.removeAll() }
     }
 
     /// Forgets every realm.
     public func invalidateAll() {
         self.cache.forgetAll()
+        self.misses.withLock { $0.removeAll() }
+    }
+
+    private func rememberMiss(_ key: String) {
+        let now = ContinuousClock.now
+        self.misses.withLock { misses in
+            if misses.count >= Self.missCapacity {
+                misses = misses.filter { $0.value > now }
+                if misses.count >= Self.missCapacity { misses.removeAll() }
+            }
+            misses[key] = now + Self.missTTL
+        }
+    }
+
+    /// The slug rule of contract section 1: `[a-z0-9][a-z0-9-]{0,62}`.
+    static func isSlug(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard (1...63).contains(bytes.count), bytes.first != UInt8(ascii: "-") else { return false }
+        return bytes.allSatisfy { byte in
+            (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+                || byte == UInt8(ascii: "-")
+        }
     }
 
     /// Has every realm read again on its next use, keeping the current copy for while the

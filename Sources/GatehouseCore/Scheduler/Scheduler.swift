@@ -34,6 +34,7 @@ public final class Scheduler: Service {
     private let keys: KeyStore
     private let interval: Duration
     private let logger: Logger
+    private let clock: DatabaseClock
     private let audit = AuditLog()
     private let refreshTokens = RefreshTokenStore()
 
@@ -41,10 +42,18 @@ public final class Scheduler: Service {
     ///   - database: the deployment's database.
     ///   - keys: seals scheduled keys.
     ///   - interval: how often to look for work.
+    ///   - clock: the database's clock, synchronized on every run.
     ///   - logger: where work done and trouble are reported.
-    public init(database: PostgresClient, keys: KeyStore, interval: Duration = .seconds(5), logger: Logger = Logger(label: "gatehouse.scheduler")) {
+    public init(
+        database: PostgresClient,
+        keys: KeyStore,
+        interval: Duration = .seconds(5),
+        clock: DatabaseClock = DatabaseClock(),
+        logger: Logger = Logger(label: "gatehouse.scheduler")
+    ) {
         self.database = database
         self.keys = keys
+        self.clock = clock
         self.interval = interval
         self.logger = logger
     }
@@ -54,6 +63,7 @@ public final class Scheduler: Service {
         await cancelWhenGracefulShutdown {
             while (try? await Task.sleep(for: self.interval)) != nil {
                 do {
+                    try await self.clock.synchronize(with: self.database)
                     if let report = try await self.runOnce(), report != Report() {
                         self.logger.info(
                             "scheduler",
@@ -72,16 +82,18 @@ public final class Scheduler: Service {
     }
 
     /// One run, if no other instance is running one; `nil` when another holds the lock.
-    public func runOnce() async throws -> Report? {
-        try await self.database.withConnection { connection in
+    /// - Parameter now: the instant to judge by; the database's clock when `nil`.
+    public func runOnce(now: Date? = nil) async throws -> Report? {
+        let now = now ?? self.clock.now()
+        return try await self.database.withConnection { connection -> Report? in
             guard try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))").single(Bool.self) else { return nil }
             do {
                 var report = Report()
-                report.published = try await self.publishScheduledKeys(on: connection)
+                report.published = try await self.publishScheduledKeys(on: connection, now: now)
                 report.activated = try await self.activateDueKeys(on: connection)
-                (report.retired, report.dropped) = try await self.retireAndDropKeys(on: connection)
+                (report.retired, report.dropped) = try await self.retireAndDropKeys(on: connection, now: now)
                 report.refreshTokensDeleted = try await self.refreshTokens.purgeExpired(on: connection)
-                report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection)
+                report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection, now: now)
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
                 return report
             } catch {
@@ -94,7 +106,7 @@ public final class Scheduler: Service {
     /// For each environment with `key_rotation_period`: when the active key is due within
     /// `key_publish_ahead` and nothing is staged, a new key is published as `next`, to be
     /// activated when the period ends.
-    private func publishScheduledKeys(on connection: PostgresConnection) async throws -> Int {
+    private func publishScheduledKeys(on connection: PostgresConnection, now: Date) async throws -> Int {
         let rows = try await connection.query(
             """
             SELECT e.tenant_id, e.id, e.slug, e.settings, k.activated_at
@@ -110,7 +122,7 @@ public final class Scheduler: Service {
             let settings = EnvironmentSettings(stored: json.object)
             guard let period = settings.keyRotationPeriod else { continue }
             let due = activatedAt.addingTimeInterval(Double(period))
-            guard Date().addingTimeInterval(Double(settings.keyPublishAhead)) >= due else { continue }
+            guard now.addingTimeInterval(Double(settings.keyPublishAhead)) >= due else { continue }
             try await connection.withTransaction { connection in
                 try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
                 let staged = try await connection.query(
@@ -124,7 +136,7 @@ public final class Scheduler: Service {
                         algorithm: settings.algorithm,
                         state: .next
                     )
-                    let activateAt = max(due, Date())
+                    let activateAt = max(due, now)
                     try await connection.query("UPDATE signing_keys SET activate_at = \(activateAt) WHERE tenant_id = \(tenantID) AND kid = \(kid)")
                     try await self.audit.record(
                         on: connection,
@@ -178,7 +190,7 @@ public final class Scheduler: Service {
     /// Retiring keys become retired once the environment's longest token lifetime has passed
     /// since they stopped signing; retired and revoked keys are deleted (with their refresh
     /// token rows, all expired by then) one such span later still.
-    private func retireAndDropKeys(on connection: PostgresConnection) async throws -> (retired: Int, dropped: Int) {
+    private func retireAndDropKeys(on connection: PostgresConnection, now: Date) async throws -> (retired: Int, dropped: Int) {
         let rows = try await connection.query(
             """
             SELECT k.tenant_id, k.kid, k.state,
@@ -189,7 +201,6 @@ public final class Scheduler: Service {
         )
         var retired = 0
         var dropped = 0
-        let now = Date()
         for row in rows {
             let (tenantID, kid, state, since, json) = try row.decode((UUID, String, String, Date, PostgresJSONB).self)
             let retention = Double(EnvironmentSettings(stored: json.object).keyRetention)
@@ -207,28 +218,27 @@ public final class Scheduler: Service {
         return (retired, dropped)
     }
 
-    /// Deletes revocation lists once every token they can cover has expired: one retention
-    /// of their environment (of the tenant's longest, for a list of every environment) after
-    /// their instant.
-    private func deleteSpentRevocationLists(on connection: PostgresConnection) async throws -> Int {
+    /// Deletes revocation lists once every token they can cover has expired, judged by what
+    /// those tokens carried: one longest validity of their environment (of every environment
+    /// of the tenant, for a list of all) after their instant, and never before a lifetime
+    /// that was shortened since has run out for the tokens issued under it.
+    private func deleteSpentRevocationLists(on connection: PostgresConnection, now: Date) async throws -> Int {
         let lists = try await connection.query(
-            "SELECT tenant_id, id, environment_id, revoked_before FROM revocation_lists WHERE revoked_before < now() - interval '1 minute'"
+            """
+            SELECT l.tenant_id, l.id, l.revoked_before,
+                   array_agg(e.settings::text), max(coalesce(e.longer_lifetimes_until, l.revoked_before))
+            FROM revocation_lists l
+            JOIN environments e ON e.tenant_id = l.tenant_id AND (l.environment_id IS NULL OR e.id = l.environment_id)
+            WHERE l.revoked_before < \(now)
+            GROUP BY l.tenant_id, l.id, l.revoked_before
+            """
         )
         var deleted = 0
-        var retentions: [UUID: [UUID: Int]] = [:]
         for row in lists {
-            let (tenantID, id, environmentID, revokedBefore) = try row.decode((UUID, Int64, UUID?, Date).self)
-            if retentions[tenantID] == nil {
-                var byEnvironment: [UUID: Int] = [:]
-                for environment in try await connection.query("SELECT id, settings FROM environments WHERE tenant_id = \(tenantID)") {
-                    let (environmentID, json) = try environment.decode((UUID, PostgresJSONB).self)
-                    byEnvironment[environmentID] = EnvironmentSettings(stored: json.object).keyRetention
-                }
-                retentions[tenantID] = byEnvironment
-            }
-            let byEnvironment = retentions[tenantID] ?? [:]
-            let retention = environmentID.flatMap { byEnvironment[$0] } ?? byEnvironment.values.max() ?? 0
-            guard Date().timeIntervalSince(revokedBefore) > Double(retention) else { continue }
+            let (tenantID, id, revokedBefore, settings, longerUntil) = try row.decode((UUID, Int64, Date, [String], Date).self)
+            let validity =
+                settings.map { EnvironmentSettings(stored: (try? JSONValue.parse(Array($0.utf8)))?.objectValue ?? [:]).longestTokenValidity }.max() ?? 0
+            guard now > revokedBefore.addingTimeInterval(Double(validity)), now > longerUntil else { continue }
             deleted += try await connection.query("DELETE FROM revocation_lists WHERE tenant_id = \(tenantID) AND id = \(id)").affectedRows
         }
         return deleted

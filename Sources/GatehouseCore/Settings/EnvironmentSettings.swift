@@ -14,6 +14,8 @@ public struct EnvironmentSettings: Sendable, Hashable {
     public var authHeaderTypes = ["Bearer"]
     public var throttleAnon: ThrottleRate? = ThrottleRate("20/min")
     public var throttleUser: ThrottleRate? = ThrottleRate("1000/hour")
+    /// Failed logins per (tenant, username), from any address.
+    public var throttleLoginUser: ThrottleRate? = ThrottleRate("10/min")
     public var reuseGrace = 0
     /// How long a key signs before the scheduler replaces it; `nil`: only operators rotate.
     public var keyRotationPeriod: Int?
@@ -36,12 +38,35 @@ public struct EnvironmentSettings: Sendable, Hashable {
         max(self.accessTokenLifetime, self.refreshTokenLifetime) + self.leeway
     }
 
+    /// How long after its issue any token of this environment can still be accepted: the
+    /// longest lifetime plus the largest leeway a setting may ever allow (a leeway raised
+    /// later must not revive a token whose revocation was forgotten).
+    public var longestTokenValidity: Int {
+        max(self.accessTokenLifetime, self.refreshTokenLifetime) + Self.maximumLeeway
+    }
+
     /// The names a client may set.
     public static let names: Set<String> = [
         "access_token_lifetime", "refresh_token_lifetime", "rotate_refresh_tokens", "blacklist_after_rotation",
         "update_last_login", "algorithm", "leeway", "audience", "auth_header_types", "throttle_anon", "throttle_user",
-        "reuse_grace", "key_rotation_period", "key_publish_ahead",
+        "throttle_login_user", "reuse_grace", "key_rotation_period", "key_publish_ahead",
     ]
+
+    /// The throttles, which only a global admin key may switch off: they guard what all
+    /// tenants share (the hashing threads, the database).
+    public static let throttleNames: Set<String> = ["throttle_anon", "throttle_user", "throttle_login_user"]
+
+    /// Upper bounds, so that no tenant can make tokens live for years or keys linger in
+    /// every ring: one day for access tokens (SimpleJWT's default is five minutes), a year
+    /// for refresh tokens and key rotation, five minutes of leeway and reuse grace, thirty
+    /// days of publishing ahead.
+    static let maximumAccessTokenLifetime = 86_400
+    static let maximumRefreshTokenLifetime = 365 * 86_400
+    static let maximumLeeway = 300
+    static let maximumReuseGrace = 300
+    static let maximumKeyRotationPeriod = 365 * 86_400
+    static let maximumKeyPublishAhead = 30 * 86_400
+
 
     /// These settings with `overrides` applied.
     /// - Throws: ``SettingsError`` naming the first unknown name or bad value.
@@ -50,9 +75,9 @@ public struct EnvironmentSettings: Sendable, Hashable {
         for (name, value) in overrides.sorted(by: { $0.key < $1.key }) {
             switch name {
             case "access_token_lifetime":
-                settings.accessTokenLifetime = try Self.seconds(value, name, minimum: 1)
+                settings.accessTokenLifetime = try Self.seconds(value, name, 1...Self.maximumAccessTokenLifetime)
             case "refresh_token_lifetime":
-                settings.refreshTokenLifetime = try Self.seconds(value, name, minimum: 1)
+                settings.refreshTokenLifetime = try Self.seconds(value, name, 1...Self.maximumRefreshTokenLifetime)
             case "rotate_refresh_tokens":
                 settings.rotateRefreshTokens = try Self.bool(value, name)
             case "blacklist_after_rotation":
@@ -65,37 +90,39 @@ public struct EnvironmentSettings: Sendable, Hashable {
                 }
                 settings.algorithm = algorithm
             case "leeway":
-                settings.leeway = try Self.seconds(value, name, minimum: 0)
+                settings.leeway = try Self.seconds(value, name, 0...Self.maximumLeeway)
             case "audience":
                 if case .null = value {
                     settings.audience = nil
-                } else if let audience = value.stringValue, !audience.isEmpty {
+                } else if let audience = value.stringValue, (1...256).contains(audience.unicodeScalars.count) {
                     settings.audience = audience
                 } else {
-                    throw SettingsError(field: name, reason: "must be a non-empty string or null")
+                    throw SettingsError(field: name, reason: "must be a string of 1 to 256 characters, or null")
                 }
             case "auth_header_types":
-                guard case .array(let items) = value, !items.isEmpty,
+                guard case .array(let items) = value, (1...8).contains(items.count),
                     case let types = items.compactMap(\.stringValue), types.count == items.count,
-                    types.allSatisfy({ !$0.isEmpty && !$0.contains(" ") })
+                    types.allSatisfy({ (1...32).contains($0.utf8.count) && !$0.contains(" ") })
                 else {
-                    throw SettingsError(field: name, reason: "must be a non-empty list of words")
+                    throw SettingsError(field: name, reason: "must be a list of 1 to 8 words of at most 32 characters")
                 }
                 settings.authHeaderTypes = types
             case "throttle_anon":
                 settings.throttleAnon = try Self.rate(value, name)
             case "throttle_user":
                 settings.throttleUser = try Self.rate(value, name)
+            case "throttle_login_user":
+                settings.throttleLoginUser = try Self.rate(value, name)
             case "reuse_grace":
-                settings.reuseGrace = try Self.seconds(value, name, minimum: 0)
+                settings.reuseGrace = try Self.seconds(value, name, 0...Self.maximumReuseGrace)
             case "key_rotation_period":
                 if case .null = value {
                     settings.keyRotationPeriod = nil
                 } else {
-                    settings.keyRotationPeriod = try Self.seconds(value, name, minimum: 60)
+                    settings.keyRotationPeriod = try Self.seconds(value, name, 60...Self.maximumKeyRotationPeriod)
                 }
             case "key_publish_ahead":
-                settings.keyPublishAhead = try Self.seconds(value, name, minimum: 0)
+                settings.keyPublishAhead = try Self.seconds(value, name, 0...Self.maximumKeyPublishAhead)
             default:
                 throw SettingsError(field: name, reason: "unknown setting")
             }
@@ -120,17 +147,16 @@ public struct EnvironmentSettings: Sendable, Hashable {
             "auth_header_types": .array(self.authHeaderTypes.map(JSONValue.string)),
             "throttle_anon": self.throttleAnon.map { .string($0.description) } ?? .null,
             "throttle_user": self.throttleUser.map { .string($0.description) } ?? .null,
+            "throttle_login_user": self.throttleLoginUser.map { .string($0.description) } ?? .null,
             "reuse_grace": .number(Double(self.reuseGrace)),
             "key_rotation_period": self.keyRotationPeriod.map { .number(Double($0)) } ?? .null,
             "key_publish_ahead": .number(Double(self.keyPublishAhead)),
         ]
     }
 
-    private static let maximumSeconds = 10 * 365 * 86400
-
-    private static func seconds(_ value: JSONValue, _ name: String, minimum: Int) throws(SettingsError) -> Int {
-        guard let seconds = value.integerValue, seconds >= minimum, seconds <= Self.maximumSeconds else {
-            throw SettingsError(field: name, reason: "must be a whole number of seconds from \(minimum) to \(Self.maximumSeconds)")
+    private static func seconds(_ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int {
+        guard let seconds = value.integerValue, range.contains(seconds) else {
+            throw SettingsError(field: name, reason: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
         }
         return seconds
     }
@@ -143,7 +169,7 @@ public struct EnvironmentSettings: Sendable, Hashable {
     private static func rate(_ value: JSONValue, _ name: String) throws(SettingsError) -> ThrottleRate? {
         if case .null = value { return nil }
         guard let text = value.stringValue, let rate = ThrottleRate(text) else {
-            throw SettingsError(field: name, reason: "must be a rate such as \"20/min\", or null")
+            throw SettingsError(field: name, reason: "must be a rate such as \"20/min\" (at most \(ThrottleRate.maximumRequests) requests), or null")
         }
         return rate
     }

@@ -8,7 +8,8 @@ public struct ThrottleRate: Sendable, Hashable, CustomStringConvertible {
     /// (`20/min`, `1000/hour`).
     public init?(_ text: String) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let requests = Int(parts[0]), requests > 0, let unit = parts[1].first else { return nil }
+        guard parts.count == 2, let requests = Int(parts[0]), (1...Self.maximumRequests).contains(requests), let unit = parts[1].first
+        else { return nil }
         switch unit {
         case "s": self.period = 1
         case "m": self.period = 60
@@ -18,6 +19,9 @@ public struct ThrottleRate: Sendable, Hashable, CustomStringConvertible {
         }
         self.requests = requests
     }
+
+    /// The most requests one rate may allow per period.
+    public static let maximumRequests = 1_000_000
 
     public var description: String {
         let unit = [1: "second", 60: "min", 3600: "hour", 86400: "day"][self.period] ?? "\(self.period)s"

@@ -21,11 +21,11 @@ public struct RefreshTokenStore: Sendable {
         case keyRevoked = "key_revoked"
     }
 
-    /// What is known of a token that was not outstanding.
+    /// What is known of a recorded token.
     public struct Spent: Sendable {
         public var familyID: UUID
+        /// Why it is no longer outstanding; `nil` while it is.
         public var reason: RevocationReason?
-        public var revokedAt: Date?
     }
 
     /// Records a newly issued refresh token.
@@ -81,26 +81,39 @@ public struct RefreshTokenStore: Sendable {
     }
 
     /// Records a login's refresh token and, in the same statement, the user's `last_login`
-    /// and a rehashed password when there is one.
+    /// and a rehashed password when there is one, but only while the user is active with
+    /// the very hash the password was checked against. The user's row stays locked until the
+    /// statement commits, so a password change or deactivation either comes first (and
+    /// nothing is recorded) or after (and its revocation instant covers this token).
+    /// - Returns: whether the token was recorded.
     public func recordLogin(
         database: PostgresClient,
         realm: Realm,
         claims: TokenClaims,
+        checkedHash: String,
         updateLastLogin: Bool,
         rehashedPassword: String?
-    ) async throws {
-        try await database.query(
+    ) async throws -> Bool {
+        let rows = try await database.query(
             """
-            WITH touched AS (
+            WITH checked AS (
+                SELECT id FROM users
+                WHERE tenant_id = \(realm.tenantID) AND id = \(claims.userID) AND is_active AND password_hash = \(checkedHash)
+                FOR NO KEY UPDATE
+            ), touched AS (
                 UPDATE users SET last_login = CASE WHEN \(updateLastLogin) THEN \(claims.issuedAt) ELSE last_login END,
                                  password_hash = coalesce(\(rehashedPassword), password_hash)
-                WHERE tenant_id = \(realm.tenantID) AND id = \(claims.userID) AND (\(updateLastLogin) OR \(rehashedPassword) IS NOT NULL)
+                WHERE tenant_id = \(realm.tenantID) AND id IN (SELECT id FROM checked)
+                  AND (\(updateLastLogin) OR \(rehashedPassword) IS NOT NULL)
             )
             INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
-            VALUES (\(realm.tenantID), \(claims.jti), \(realm.environmentID), \(claims.userID), \(claims.jti), \(claims.kid),
-                    \(claims.issuedAt), \(claims.expiresAt))
+            SELECT \(realm.tenantID), \(claims.jti), \(realm.environmentID), id, \(claims.jti), \(claims.kid),
+                   \(claims.issuedAt), \(claims.expiresAt)
+            FROM checked
+            RETURNING jti
             """
         )
+        return !rows.isEmpty
     }
 
     /// Revokes the token if it is still outstanding; returns its family when it was.
@@ -124,25 +137,56 @@ public struct RefreshTokenStore: Sendable {
         guard
             let row = try await connection.query(
                 """
-                SELECT family_id, revoked_reason, revoked_at FROM refresh_tokens
+                SELECT family_id, revoked_reason FROM refresh_tokens
                 WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID)
                 """
             ).first
         else { return nil }
-        let (familyID, reason, revokedAt) = try row.decode((UUID, String?, Date?).self)
-        return Spent(familyID: familyID, reason: reason.flatMap(RevocationReason.init(rawValue:)), revokedAt: revokedAt)
+        let (familyID, reason) = try row.decode((UUID, String?).self)
+        return Spent(familyID: familyID, reason: reason.flatMap(RevocationReason.init(rawValue:)))
     }
 
-    /// Revokes every outstanding token of a family (a replayed token: theft).
-    @discardableResult
-    public func revokeFamily(on connection: PostgresConnection, realm: Realm, familyID: UUID) async throws -> Int {
+    /// The family of a token that was rotated at least `grace` seconds ago, by the
+    /// database's clock (the one that wrote `revoked_at`): a replay, whose family must be
+    /// revoked. `nil` for anything else, a rotation inside the grace period included.
+    public func replayedFamily(on connection: PostgresConnection, realm: Realm, jti: UUID, grace: Int) async throws -> UUID? {
         try await connection.query(
             """
-            UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'reuse'
-            WHERE tenant_id = \(realm.tenantID) AND family_id = \(familyID) AND revoked_at IS NULL
+            SELECT family_id FROM refresh_tokens
+            WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID)
+              AND revoked_reason = 'rotated' AND clock_timestamp() - revoked_at >= make_interval(secs => \(grace))
             """
-        ).affectedRows
+        ).first?.decode(UUID.self)
     }
+
+    /// Revokes every outstanding token of a family (a replayed token: theft), including a
+    /// child that a concurrent rotation commits meanwhile: each statement sees only what was
+    /// committed when it began, so it repeats until a fresh look finds nothing outstanding.
+    /// A rotation in flight holds its parent's row lock; the look after it sees its child.
+    @discardableResult
+    public func revokeFamily(on connection: PostgresConnection, realm: Realm, familyID: UUID) async throws -> Int {
+        var revoked = 0
+        for _ in 0..<Self.maximumFamilyPasses {
+            revoked += try await connection.query(
+                """
+                UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'reuse'
+                WHERE tenant_id = \(realm.tenantID) AND family_id = \(familyID) AND revoked_at IS NULL
+                """
+            ).affectedRows
+            let outstanding = try await connection.query(
+                """
+                SELECT EXISTS (SELECT 1 FROM refresh_tokens
+                               WHERE tenant_id = \(realm.tenantID) AND family_id = \(familyID) AND revoked_at IS NULL)
+                """
+            ).single(Bool.self)
+            if !outstanding { break }
+        }
+        return revoked
+    }
+
+    /// A bound on ``revokeFamily(on:realm:familyID:)``'s passes: each pass either revokes
+    /// what it sees or waits for a rotation to commit, so two or three are the rule.
+    static let maximumFamilyPasses = 64
 
     /// Deletes the rows of refresh tokens that have expired, a batch at a time so no
     /// statement holds many locks for long.

@@ -83,8 +83,8 @@ public struct TokenCodec: Sendable {
     ///   - token: the compact JWS.
     ///   - ring: the realm's keys.
     ///   - expected: the type the endpoint needs; `nil` accepts either (SimpleJWT's verify).
-    ///   - now: the time to check `exp` against.
-    public func verify(_ token: String, ring: KeyRing, expecting expected: TokenType?, now: Date = Date()) throws(TokenError) -> TokenClaims {
+    ///   - now: the time to check `exp` and `iat` against (the database's clock).
+    public func verify(_ token: String, ring: KeyRing, expecting expected: TokenType?, now: Date) throws(TokenError) -> TokenClaims {
         let bytes = Array(token.utf8)
         guard bytes.count <= Self.maximumLength else { throw .invalid }
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
@@ -124,10 +124,13 @@ public struct TokenCodec: Sendable {
     }
 
     /// What is checked on every use of a token, even one whose signature was checked before:
-    /// expiry (with leeway), then type.
+    /// expiry and an issue instant not in the future (each with leeway), then type.
     func check(_ claims: TokenClaims, expecting expected: TokenType?, now: Date) throws(TokenError) {
         guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + Double(self.leeway) else {
             throw .expired
+        }
+        guard claims.issuedAt.timeIntervalSince1970 <= now.timeIntervalSince1970 + Double(self.leeway) else {
+            throw .invalid
         }
         if let expected, expected != claims.type { throw .wrongType }
     }

@@ -11,6 +11,10 @@ public final class TokenService: Sendable {
         case token(TokenError)
         /// A refresh token that is not the caller's (logout).
         case notOwnToken
+        /// A field the client sent cannot be used; nothing was looked up or hashed.
+        case invalidField(name: String, reason: String)
+        /// Too many requests; try again after this many seconds.
+        case throttled(retryAfter: Int)
     }
 
     /// An issued pair; `refresh` is `nil` when a refresh does not rotate.
@@ -22,6 +26,8 @@ public final class TokenService: Sendable {
     public let realms: RealmDirectory
     /// The users whose state verify and me read without a database round trip.
     public let userCache: UserCache
+    /// The database's clock: `iat`, `exp` and every check of them.
+    public let clock: DatabaseClock
     private let database: PostgresClient
     private let hasher: PasswordHasher
     private let users: UserStore
@@ -29,9 +35,6 @@ public final class TokenService: Sendable {
     private let audit = AuditLog()
     /// Failed logins per environment and username, to tell a burst (guessing) from typos.
     private let loginFailures = RateLimiter()
-    /// Reloads of a realm for a token with an unknown `kid`, per environment.
-    private let unknownKeyReloads = RateLimiter()
-    private static let unknownKeyReloadRate = ThrottleRate("10/s")!
     /// At most one audit event per burst window and username.
     private let burstReports = RateLimiter()
     /// More failed logins than this, for one username, is a burst worth an audit event.
@@ -43,16 +46,33 @@ public final class TokenService: Sendable {
     ///   - realms: the realms, cached.
     ///   - userCache: the users' state, cached; keep it current with a ``ChangeFeed``.
     ///   - hasher: checks passwords.
-    public init(database: PostgresClient, realms: RealmDirectory, userCache: UserCache, hasher: PasswordHasher) {
+    ///   - clock: the database's clock; keep it synchronized (the ``Scheduler`` does).
+    public init(
+        database: PostgresClient,
+        realms: RealmDirectory,
+        userCache: UserCache,
+        hasher: PasswordHasher,
+        clock: DatabaseClock = DatabaseClock()
+    ) {
         self.database = database
         self.realms = realms
         self.userCache = userCache
         self.hasher = hasher
+        self.clock = clock
         self.users = UserStore(database: database)
     }
 
-    /// Logs a user in: a new access token and a new refresh token family.
+    /// Logs a user in: a new access token and a new refresh token family. A username the
+    /// schema cannot hold is refused before any lookup or hash.
     public func obtainPair(in realm: Realm, username: String, password: String) async throws -> Pair {
+        guard User.isStorableUsername(username) else {
+            throw Failure.invalidField(
+                name: "username",
+                reason: username.containsNUL
+                    ? "Null characters are not allowed."
+                    : "Ensure this field has no more than \(User.maximumUsernameLength) characters."
+            )
+        }
         let user = try await self.users.find(tenantID: realm.tenantID, username: username)
         let check = try await self.hasher.check(password, against: user?.passwordHash)
         guard case .match(let needsRehash) = check, let user, user.isActive else {
@@ -63,14 +83,16 @@ public final class TokenService: Sendable {
         return try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
     }
 
-    /// Issues a pair to a user whose credentials were checked: a new refresh token family,
-    /// recorded, and `last_login` updated when the realm says so.
+    /// Issues a pair to a user whose credentials were checked against `user.passwordHash`:
+    /// a new refresh token family, recorded, and `last_login` updated when the realm says
+    /// so; refused when the user's hash or state changed meanwhile.
     /// - Parameters:
     ///   - realm: where the tokens are valid.
-    ///   - user: who they speak for.
-    ///   - rehashedPassword: a new hash to store for the user's password, if any.
+    ///   - user: who they speak for, as read before the password was checked.
+    ///   - rehashedPassword: a new hash to store for the user's password, if any; it only
+    ///     replaces the hash it was computed from.
     public func issuePair(in realm: Realm, for user: User, rehashedPassword rehashed: String? = nil) async throws -> Pair {
-        let now = Date()
+        let now = self.clock.now()
         let (refreshClaims, refreshTokenClaims) = self.standardClaims(
             .refresh,
             realm: realm,
@@ -79,13 +101,16 @@ public final class TokenService: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
-        try await self.refreshTokens.recordLogin(
+        let recorded = try await self.refreshTokens.recordLogin(
             database: self.database,
             realm: realm,
             claims: refreshTokenClaims,
+            checkedHash: user.passwordHash,
             updateLastLogin: realm.settings.updateLastLogin,
             rehashedPassword: rehashed
         )
+        // A new password or a deactivation came first: the checked password is stale.
+        guard recorded else { throw Failure.noActiveAccount }
         return Pair(
             access: try self.issueAccess(realm: realm, user: user, now: now),
             refresh: try realm.codec.sign(.refresh, claims: refreshClaims, with: realm.ring.active)
@@ -98,7 +123,7 @@ public final class TokenService: Sendable {
     public func refresh(in realm: Realm, token: String) async throws -> Pair {
         let claims = try await self.verified(token, in: realm, expecting: .refresh)
         let settings = realm.settings
-        let now = Date()
+        let now = self.clock.now()
         if let revokedBefore = realm.revokedBefore, claims.issuedAt < revokedBefore {
             throw Failure.token(.revoked)
         }
@@ -147,10 +172,10 @@ public final class TokenService: Sendable {
             lifetime: realm.settings.refreshTokenLifetime
         )
         guard let owner = try await self.refreshTokens.rotate(database: self.database, realm: realm, old: claims, new: recorded) else {
-            let refusal = try await self.database.withTransaction { connection in
-                try await self.spent(on: connection, realm: realm, jti: claims.jti, now: now)
+            try await self.database.withTransaction { connection in
+                try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
             }
-            throw Failure.token(refusal)
+            throw Failure.token(.revoked)
         }
         return Pair(
             access: try self.issueAccess(realm: realm, user: owner, now: now),
@@ -158,14 +183,13 @@ public final class TokenService: Sendable {
         )
     }
 
-    /// What to answer for a refresh token that was not outstanding; revokes the family
-    /// when it is a replay of a rotated token outside the grace period.
-    private func spent(on connection: PostgresConnection, realm: Realm, jti: UUID, now: Date) async throws -> TokenError {
-        guard let spent = try await self.refreshTokens.find(on: connection, realm: realm, jti: jti) else { return .revoked }
-        if spent.reason == .rotated, let revokedAt = spent.revokedAt,
-            now.timeIntervalSince(revokedAt) >= Double(realm.settings.reuseGrace)
-        {
-            let revoked = try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: spent.familyID)
+    /// For a refresh token that was not outstanding: revokes its family when it is a replay
+    /// of a rotated token outside the grace period. The database's clock judges the grace
+    /// period against the instant it wrote at rotation, so a replay racing the rotation it
+    /// loses to is a replay too.
+    private func revokeFamilyIfReplayed(on connection: PostgresConnection, realm: Realm, jti: UUID) async throws {
+        if let familyID = try await self.refreshTokens.replayedFamily(on: connection, realm: realm, jti: jti, grace: realm.settings.reuseGrace) {
+            let revoked = try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: familyID)
             try await self.audit.record(
                 on: connection,
                 actor: .system,
@@ -173,12 +197,11 @@ public final class TokenService: Sendable {
                 action: "refresh.reuse",
                 target: jti.uuidString.lowercased(),
                 details: [
-                    "environment": .string(realm.environmentSlug), "family_id": .string(spent.familyID.uuidString.lowercased()),
+                    "environment": .string(realm.environmentSlug), "family_id": .string(familyID.uuidString.lowercased()),
                     "refresh_tokens_revoked": .number(Double(revoked)),
                 ]
             )
         }
-        return .revoked
     }
 
     /// Counts a failed login; the first one past the burst rate is recorded in the audit log
@@ -244,20 +267,20 @@ public final class TokenService: Sendable {
         guard revoked != nil else { throw Failure.notOwnToken }
     }
 
-    /// Verifies a token's signature and claims; an unknown `kid` reloads the realm once,
-    /// in case the key was made by another instance a moment ago. Those reloads are
-    /// limited per environment, so tokens with made-up kids cannot turn verify into a
-    /// database load.
+    /// Verifies a token's signature and claims. An unknown `kid` waits for a copy of the
+    /// realm read after the token arrived, in case another instance made the key a moment
+    /// ago: such reads are shared by every request waiting for one and come at most ten a
+    /// second per realm, so made-up kids cost no more than that and cannot crowd out the
+    /// read a genuine new key needs.
     private func verified(_ token: String, in realm: Realm, expecting type: TokenType?) async throws -> TokenClaims {
+        let arrived = ContinuousClock.now
+        let now = self.clock.now()
         do {
-            return try realm.verify(token, expecting: type)
+            return try realm.verify(token, expecting: type, now: now)
         } catch .unknownKey {
-            guard self.unknownKeyReloads.admit("\(realm.environmentID)", rate: Self.unknownKeyReloadRate) == nil,
-                let reloaded = try await self.realms.realm(tenant: realm.tenantSlug, environment: realm.environmentSlug, refresh: true),
-                reloaded.environmentID == realm.environmentID
-            else { throw Failure.token(.invalid) }
+            guard let reloaded = try await self.realms.realm(of: realm, loadedAfter: arrived) else { throw Failure.token(.invalid) }
             do {
-                return try reloaded.verify(token, expecting: type)
+                return try reloaded.verify(token, expecting: type, now: self.clock.now())
             } catch {
                 throw Failure.token(error)
             }

@@ -35,3 +35,15 @@ public struct User: Sendable, Hashable {
         self.revokedBefore = revokedBefore
     }
 }
+
+extension User {
+    /// The longest username, in Unicode scalars as PostgreSQL's `length()` counts them
+    /// (Django's `max_length` for usernames).
+    public static let maximumUsernameLength = 150
+
+    /// Whether `username` fits the schema: 1 to ``maximumUsernameLength`` scalars, no NUL.
+    /// Anything else is refused before a lookup, a hash or a log line is spent on it.
+    public static func isStorableUsername(_ username: String) -> Bool {
+        (1...Self.maximumUsernameLength).contains(username.unicodeScalars.count) && !username.containsNUL
+    }
+}

@@ -42,7 +42,7 @@ public struct AdminController: Sendable {
         api.get("tenants") { request, context in
             let actor = try await self.actor(request, context)
             return try Self.json(
-                try await self.admin.listTenants(cursor: Self.query(request, "cursor"), limit: try Self.limit(request), actor: actor)
+                try await self.admin.listTenants(cursor: try Self.query(request, "cursor"), limit: try Self.limit(request), actor: actor)
             )
         }
         api.get("tenants/:tenant") { request, context in
@@ -126,8 +126,8 @@ public struct AdminController: Sendable {
             try Self.json(
                 try await self.admin.listUsers(
                     tenant: try Self.parameter(context, "tenant"),
-                    username: Self.query(request, "username"),
-                    cursor: Self.query(request, "cursor"),
+                    username: try Self.query(request, "username"),
+                    cursor: try Self.query(request, "cursor"),
                     limit: try Self.limit(request),
                     actor: try await self.actor(request, context)
                 )
@@ -198,7 +198,7 @@ public struct AdminController: Sendable {
         api.post("tenants/:tenant/environments/:environment/keys/rotate") { request, context in
             let actor = try await self.actor(request, context)
             let body = try await AdminRequestBody.read(request, allowed: ["mode", "alg", "activate_at"])
-            let modeName = try body.string("mode") ?? AdminService.RotationMode.immediate.rawValue
+            let modeName = try body.requiredString("mode")
             guard let mode = AdminService.RotationMode(rawValue: modeName) else {
                 throw AdminError.invalid(field: "mode", reason: "must be immediate or staged")
             }
@@ -275,16 +275,16 @@ public struct AdminController: Sendable {
         api.get("audit") { request, context in
             let actor = try await self.actor(request, context)
             var since: Date?
-            if let text = Self.query(request, "since") {
+            if let text = try Self.query(request, "since") {
                 guard let date = AdminJSON.parseDate(text) else { throw AdminError.invalid(field: "since", reason: "must be an RFC 3339 instant") }
                 since = date
             }
             return try Self.json(
                 try await self.admin.listAudit(
-                    tenant: Self.query(request, "tenant"),
+                    tenant: try Self.query(request, "tenant"),
                     since: since,
-                    action: Self.query(request, "action"),
-                    cursor: Self.query(request, "cursor"),
+                    action: try Self.query(request, "action"),
+                    cursor: try Self.query(request, "cursor"),
                     limit: try Self.limit(request),
                     actor: actor
                 )
@@ -296,8 +296,8 @@ public struct AdminController: Sendable {
     /// for a tenant-scoped key on another tenant's path, before the body is read.
     private func actor(_ request: Request, _ context: some RequestContext) async throws -> AdminActor {
         let actor = try await self.authenticate(request)
-        if let tenant = context.parameters.get("tenant") {
-            try await self.admin.checkReach(tenant: tenant, actor: actor)
+        if context.parameters.get("tenant") != nil {
+            try await self.admin.checkReach(tenant: try Self.parameter(context, "tenant"), actor: actor)
         }
         return actor
     }
@@ -326,15 +326,21 @@ public struct AdminController: Sendable {
 
     private static func parameter(_ context: some RequestContext, _ name: String) throws -> String {
         guard let value = context.parameters.get(name) else { throw AdminError.notFound(name) }
+        return try Self.storable(value, name)
+    }
+
+    private static func query(_ request: Request, _ name: String) throws -> String? {
+        try request.uri.queryParameters.get(name).map { try Self.storable($0, name) }
+    }
+
+    /// `value`, unless it holds a character PostgreSQL cannot store: then a 400 naming it.
+    private static func storable(_ value: String, _ name: String) throws -> String {
+        guard !value.containsNUL else { throw AdminError.invalid(field: name, reason: "must not contain NUL characters") }
         return value
     }
 
-    private static func query(_ request: Request, _ name: String) -> String? {
-        request.uri.queryParameters.get(name)
-    }
-
     private static func integer(_ request: Request, _ name: String) throws -> Int? {
-        guard let text = self.query(request, name) else { return nil }
+        guard let text = try self.query(request, name) else { return nil }
         guard let value = Int(text) else { throw AdminError.invalid(field: name, reason: "must be a whole number") }
         return value
     }

@@ -31,6 +31,9 @@ struct AdminRequestBody {
         if let unknown = object.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw AdminError.invalid(field: unknown, reason: "unknown field")
         }
+        if let field = object.keys.sorted().first(where: { object[$0]?.containsNUL == true }) {
+            throw AdminError.invalid(field: field, reason: "must not contain NUL characters")
+        }
         return AdminRequestBody(object: object)
     }
 

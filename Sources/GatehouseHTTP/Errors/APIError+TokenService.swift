@@ -20,6 +20,16 @@ extension APIError {
     /// 404 `not_found`: the same for an unknown tenant and an unknown environment.
     static let realmNotFound = APIError(.notFound, code: "not_found", detail: "Not found.")
 
+    /// 429 `throttled`, with `Retry-After`.
+    static func throttled(retryAfter: Int) -> APIError {
+        APIError(
+            .tooManyRequests,
+            code: "throttled",
+            detail: "Request was throttled. Expected available in \(retryAfter) seconds.",
+            headers: [.retryAfter: "\(retryAfter)"]
+        )
+    }
+
     /// The answer to a failure of the token service.
     init(_ failure: TokenService.Failure) {
         switch failure {
@@ -29,6 +39,10 @@ extension APIError {
             self.init(.unauthorized, code: "token_not_valid", detail: error.detail, headers: [.wwwAuthenticate: "Bearer realm=\"api\""])
         case .notOwnToken:
             self.init(.badRequest, code: "invalid_request", detail: "invalid token")
+        case .invalidField(let name, let reason):
+            self.init(.badRequest, code: "invalid_request", detail: "Invalid request.", fields: [name: [reason]])
+        case .throttled(let retryAfter):
+            self = .throttled(retryAfter: retryAfter)
         }
     }
 }

@@ -143,12 +143,7 @@ public struct RealmController: Sendable {
 
     private func admit(_ key: String, rate: ThrottleRate) throws {
         if let retryAfter = self.limiter.admit(key, rate: rate) {
-            throw APIError(
-                .tooManyRequests,
-                code: "throttled",
-                detail: "Request was throttled. Expected available in \(retryAfter) seconds.",
-                headers: [.retryAfter: "\(retryAfter)"]
-            )
+            throw APIError.throttled(retryAfter: retryAfter)
         }
     }
 

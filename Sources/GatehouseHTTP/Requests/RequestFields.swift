@@ -55,6 +55,8 @@ public struct RequestFields: Sendable {
         var result: [String] = []
         for name in names {
             switch self.values[name] {
+            case .string(let value) where value.containsNUL:
+                fields[name] = ["Null characters are not allowed."]
             case .string(let value) where !value.isEmpty:
                 result.append(value)
             case .none, .null, .string:

@@ -70,7 +70,7 @@ import Testing
         let (access, _) = try Self.login(b)
         #expect(try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
-        let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: [:], bearer: deployment.adminKey)
+        let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: ["mode": "immediate"], bearer: deployment.adminKey)
         let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
         let signed = try await Self.within(.seconds(1)) {
             TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
@@ -113,7 +113,7 @@ import Testing
         ]
         var kids: Set<String> = []
         for _ in 0..<20 {
-            let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: [:], bearer: deployment.adminKey)
+            let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: ["mode": "immediate"], bearer: deployment.adminKey)
             #expect(rotated.status == 200)
             kids.insert(rotated.json["active"]?.objectValue?["kid"]?.stringValue ?? "")
             try await Task.sleep(for: .milliseconds(50))

@@ -13,7 +13,7 @@ import Testing
                 _ = try await admin.call(.post, "/tenants/demo/users", json: ["username": "bob", "password": "hunter2-secret"])
                 let bob = try #require(try await admin.call(.get, "/tenants/demo/users?username=bob").items.first?["id"]?.stringValue)
                 _ = try await admin.call(.patch, "/tenants/demo/users/\(bob)", json: ["password": "another-secret"])
-                _ = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: [:])
+                _ = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "immediate"])
                 // A burst of failed logins, and a replayed refresh token. Eleven: however a
                 // minute boundary splits them, exactly one window holds more than five.
                 for _ in 0..<11 {

@@ -48,7 +48,14 @@ import Testing
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/\(newKid)/retire").code == "conflict")
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/nokid/retire").status == .notFound)
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "sideways"]).status == .badRequest)
-                #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["alg": "none"]).status == .badRequest)
+                #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["alg": "none", "mode": "immediate"]).status == .badRequest)
+                // `mode` is required: a script's empty body is a 400 naming it, and nothing rotates.
+                for body: [String: JSONValue]? in [nil, [:], ["alg": "ES256"]] {
+                    let refused = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: body)
+                    #expect(refused.status == .badRequest)
+                    #expect(refused.json["fields"]?.objectValue?["mode"] != nil, "\(refused.json)")
+                }
+                #expect(try await Self.jwksKids(realm) == [newKid])
             }
         }
     }
@@ -119,7 +126,7 @@ import Testing
             try await deployment.testAdmin { admin in
                 let realm = admin.realm()
                 let oldKid = try #require(Self.kid(try await realm.login().access))
-                _ = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: [:])
+                _ = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "immediate"])
                 #expect(try await Self.jwksKids(realm).contains(oldKid))
                 try await deployment.database.query("UPDATE signing_keys SET retiring_at = now() - interval '3 seconds' WHERE kid = \(oldKid)")
                 try await deployment.eventually { try await Self.jwksKids(realm).contains(oldKid) == false }
