@@ -12,18 +12,20 @@ public enum GatehouseApplication {
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
     ///   - metrics: where requests are counted for `/metrics`.
+    ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
     public static func makeRouter(
         database: PostgresClient,
         tokens: TokenService,
         admin: AdminService,
-        metrics: RequestMetrics = RequestMetrics()
+        metrics: RequestMetrics = RequestMetrics(),
+        clientAddress: ClientAddress = ClientAddress()
     ) -> Router<GatehouseRequestContext> {
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
         HealthController(database: database).register(on: router)
         MetricsController(metrics: metrics).register(on: router)
-        RealmController(tokens: tokens, limiter: RateLimiter()).register(on: router)
+        RealmController(tokens: tokens, clientAddress: clientAddress).register(on: router)
         AdminController(admin: admin, adminKeys: AdminKeyStore(database: database)).register(on: router)
         OpenAPIController().register(on: router)
         return router
@@ -36,6 +38,7 @@ public enum GatehouseApplication {
     ///   - database: the pool; it is shut down with the application.
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
+    ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
     ///   - services: more services to run alongside (the change feed).
     ///   - logger: the application's logger.
     public static func make(
@@ -44,11 +47,12 @@ public enum GatehouseApplication {
         database: PostgresClient,
         tokens: TokenService,
         admin: AdminService,
+        clientAddress: ClientAddress,
         services: [any Service],
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: self.makeRouter(database: database, tokens: tokens, admin: admin),
+            router: self.makeRouter(database: database, tokens: tokens, admin: admin, clientAddress: clientAddress),
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
             services: [database] + services,
             logger: logger

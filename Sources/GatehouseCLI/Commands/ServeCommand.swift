@@ -27,9 +27,19 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds between the scheduler's looks for due key rotations and expired tokens.")
     var schedulerInterval = 5
 
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A proxy (address or CIDR block) whose X-Forwarded-For the throttles believe; repeatable (default: $GATEHOUSE_TRUSTED_PROXIES, comma-separated)."
+    )
+    var trustedProxies: [String] = []
+
     @OptionGroup var database: DatabaseOptions
 
     func run() async throws {
+        let trustedProxies = try ClientAddress.networks(
+            self.trustedProxies.isEmpty
+                ? [ProcessInfo.processInfo.environment["GATEHOUSE_TRUSTED_PROXIES"] ?? ""] : self.trustedProxies
+        )
         let masterKey = try MasterKeyOption.load()
         let logger = Logger(label: "gatehouse")
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
@@ -67,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
             database: client,
             tokens: tokens,
             admin: admin,
+            clientAddress: ClientAddress(trustedProxies: trustedProxies),
             services: [changes, scheduler],
             logger: logger
         )

@@ -51,6 +51,7 @@ extension AdminService {
                 newAlgorithm = try await self.settings(of: ids, on: connection).algorithm
             }
             let states = try await self.keyStates(ids, on: connection)
+            try await self.checkRoom(ids, on: connection)
             switch mode {
             case .immediate:
                 try await KeyStore.retireActive(on: connection, tenantID: ids.tenant, environmentID: ids.environment)
@@ -236,6 +237,29 @@ extension AdminService {
             if state == "active" { active = kid } else { next = kid }
         }
         return (active, next)
+    }
+
+    /// The most keys in one ring (`next`, `active`, `retiring`): each is published, kept in
+    /// every instance's memory and tried by kid on every verification.
+    public static let maximumRingKeys = 16
+    /// The most keys stored for one environment, retired and revoked ones included (the
+    /// scheduler deletes those one retention after they left the ring).
+    public static let maximumStoredKeys = 100
+
+    /// Refuses a rotation that would grow the ring or the stored keys past their bounds.
+    private func checkRoom(_ ids: EnvironmentIDs, on connection: PostgresConnection) async throws {
+        let (ring, stored) = try await connection.query(
+            """
+            SELECT count(*) FILTER (WHERE state IN ('next', 'active', 'retiring')), count(*) FROM signing_keys
+            WHERE tenant_id = \(ids.tenant) AND environment_id = \(ids.environment)
+            """
+        ).single((Int, Int).self)
+        guard ring < Self.maximumRingKeys else {
+            throw AdminError.conflict("the key ring already holds \(Self.maximumRingKeys) keys: retire retiring keys before rotating again")
+        }
+        guard stored < Self.maximumStoredKeys else {
+            throw AdminError.conflict("the environment already stores \(Self.maximumStoredKeys) keys; the scheduler deletes retired ones later")
+        }
     }
 
     private func rotation(_ ids: EnvironmentIDs, on connection: PostgresConnection) async throws -> KeyRotation {

@@ -7,7 +7,7 @@ public import ServiceLifecycle
 /// lock decides which): activates staged keys when their `activate_at` comes, publishes and
 /// activates scheduled keys (settings `key_rotation_period`, `key_publish_ahead`), retires
 /// retiring keys once no token they signed can still be valid, drops retired and revoked
-/// keys after that, and purges expired refresh-token rows.
+/// keys after that, purges expired refresh-token rows and deletes ended throttle windows.
 ///
 /// Key changes reach every instance through the usual change notifications.
 public final class Scheduler: Service {
@@ -94,6 +94,8 @@ public final class Scheduler: Service {
                 (report.retired, report.dropped) = try await self.retireAndDropKeys(on: connection, now: now)
                 report.refreshTokensDeleted = try await self.refreshTokens.purgeExpired(on: connection)
                 report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection, now: now)
+                // Throttle windows last a day at most.
+                try await connection.query("DELETE FROM throttle_counters WHERE window_start < \(now) - interval '1 day'")
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")
                 return report
             } catch {

@@ -28,6 +28,8 @@ public final class TokenService: Sendable {
     public let userCache: UserCache
     /// The database's clock: `iat`, `exp` and every check of them.
     public let clock: DatabaseClock
+    /// The realms' throttles, shared by every instance on the database.
+    public let throttle: SharedThrottle
     private let database: PostgresClient
     private let hasher: PasswordHasher
     private let users: UserStore
@@ -59,6 +61,7 @@ public final class TokenService: Sendable {
         self.userCache = userCache
         self.hasher = hasher
         self.clock = clock
+        self.throttle = SharedThrottle(database: database, clock: clock)
         self.users = UserStore(database: database)
     }
 
@@ -73,6 +76,12 @@ public final class TokenService: Sendable {
                     : "Ensure this field has no more than \(User.maximumUsernameLength) characters."
             )
         }
+        // `throttle_login_user`: an attempt is reserved before the hash and given back on
+        // success, so only failures count, and concurrent guesses cannot pass it together.
+        let attempts = realm.settings.throttleLoginUser.map { (ThrottleKey("login_user", realm.tenantID.uuidString, username), $0) }
+        if let (key, rate) = attempts, let retryAfter = await self.throttle.admit(key, tenant: realm.tenantID, rate: rate) {
+            throw Failure.throttled(retryAfter: retryAfter)
+        }
         let user = try await self.users.find(tenantID: realm.tenantID, username: username)
         let check = try await self.hasher.check(password, against: user?.passwordHash)
         guard case .match(let needsRehash) = check, let user, user.isActive else {
@@ -80,7 +89,9 @@ public final class TokenService: Sendable {
             throw Failure.noActiveAccount
         }
         let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
-        return try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
+        let pair = try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
+        if let (key, rate) = attempts { self.throttle.giveBack(key, rate: rate) }
+        return pair
     }
 
     /// Issues a pair to a user whose credentials were checked against `user.passwordHash`:
@@ -208,9 +219,10 @@ public final class TokenService: Sendable {
     /// (the username, never the password). Recording is best effort: the client's answer
     /// does not depend on it.
     private func countLoginFailure(in realm: Realm, username: String) async {
-        let key = "\(realm.environmentID) \(username)"
-        guard self.loginFailures.admit(key, rate: Self.burstRate) != nil,
-            self.burstReports.admit(key, rate: Self.burstReportRate) == nil
+        let key = ThrottleKey("login_failures", realm.environmentID.uuidString, username)
+        let now = self.clock.now()
+        guard self.loginFailures.admit(key, rate: Self.burstRate, now: now) != nil,
+            self.burstReports.admit(key, rate: Self.burstReportRate, now: now) == nil
         else { return }
         try? await self.database.withConnection { connection in
             try await self.audit.record(

@@ -27,7 +27,7 @@ public struct AdminController: Sendable {
 
     /// Adds the routes to `router`.
     public func register<Context: RequestContext>(on router: Router<Context>) {
-        let api = router.group("admin/v1")
+        let api = router.group("admin/v1").add(middleware: NoStoreMiddleware())
         api.post("tenants") { request, context in
             let actor = try await self.actor(request, context)
             let body = try await AdminRequestBody.read(request, allowed: ["slug", "name", "environments"])

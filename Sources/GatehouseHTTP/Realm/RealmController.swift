@@ -9,14 +9,14 @@ import NIOCore
 /// client moves over by changing its base URL.
 public struct RealmController: Sendable {
     let tokens: TokenService
-    let limiter: RateLimiter
+    let clientAddress: ClientAddress
 
     /// - Parameters:
-    ///   - tokens: the realms' token service.
-    ///   - limiter: counts requests for the realms' throttles.
-    public init(tokens: TokenService, limiter: RateLimiter) {
+    ///   - tokens: the realms' token service; its throttle counts the requests.
+    ///   - clientAddress: tells which address a request comes from, through trusted proxies.
+    public init(tokens: TokenService, clientAddress: ClientAddress) {
         self.tokens = tokens
-        self.limiter = limiter
+        self.clientAddress = clientAddress
     }
 
     struct Pair: ResponseEncodable {
@@ -57,39 +57,40 @@ public struct RealmController: Sendable {
     /// Adds the routes to `router`.
     public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let realm = router.group("t/:tenant/:environment")
-        realm.post("api/token") { request, context in
+        let api = realm.group("api").add(middleware: NoStoreMiddleware())
+        api.post("token") { request, context in
             let realm = try await self.realm(context)
-            try self.throttleAnonymous(realm, context)
+            try await self.throttleAnonymous(realm, request, context)
             let fields = try await RequestFields.read(from: request)
             let values = try fields.strings("username", "password")
             let pair = try await self.answer { try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1]) }
             return Pair(access: pair.access, refresh: pair.refresh)
         }
-        realm.post("api/token/refresh") { request, context in
+        api.post("token/refresh") { request, context in
             let realm = try await self.realm(context)
-            try self.throttleAnonymous(realm, context)
+            try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
             return Pair(access: pair.access, refresh: pair.refresh)
         }
-        realm.post("api/token/verify") { request, context -> Response in
+        api.post("token/verify") { request, context -> Response in
             let realm = try await self.realm(context)
-            try self.throttleAnonymous(realm, context)
+            try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("token")[0]
             try await self.answer { try await self.tokens.verify(in: realm, token: token) }
             return Self.empty
         }
-        realm.post("api/token/blacklist") { request, context -> Response in
+        api.post("token/blacklist") { request, context -> Response in
             let realm = try await self.realm(context)
-            try self.throttleAnonymous(realm, context)
+            try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             try await self.answer { try await self.tokens.blacklist(in: realm, token: token) }
             return Self.empty
         }
-        realm.post("api/logout") { request, context -> Response in
+        api.post("logout") { request, context -> Response in
             let realm = try await self.realm(context)
             let user = try await self.authenticate(request, realm: realm)
-            try self.throttle(realm, user: user)
+            try await self.throttle(realm, user: user)
             let fields = try await RequestFields.read(from: request)
             let refresh: String
             do {
@@ -100,10 +101,10 @@ public struct RealmController: Sendable {
             try await self.answer { try await self.tokens.logout(in: realm, user: user, refreshToken: refresh) }
             return Response(status: .resetContent)
         }
-        realm.get("api/me") { request, context in
+        api.get("me") { request, context in
             let realm = try await self.realm(context)
             let user = try await self.authenticate(request, realm: realm)
-            try self.throttle(realm, user: user)
+            try await self.throttle(realm, user: user)
             return Me(id: user.id.uuidString.lowercased(), username: user.username, role: user.role)
         }
         realm.get(".well-known/jwks.json") { _, context in
@@ -129,20 +130,20 @@ public struct RealmController: Sendable {
     }
 
     /// `throttle_anon`: requests without a user, counted by client address.
-    private func throttleAnonymous(_ realm: Realm, _ context: some RemoteAddressRequestContext) throws {
+    private func throttleAnonymous(_ realm: Realm, _ request: Request, _ context: some RemoteAddressRequestContext) async throws {
         guard let rate = realm.settings.throttleAnon else { return }
-        let client = context.remoteAddress?.ipAddress ?? "unknown"
-        try self.admit("\(realm.environmentID) anon \(client)", rate: rate)
+        let client = self.clientAddress.of(request, peer: context.remoteAddress)
+        try await self.admit(ThrottleKey("anon", realm.environmentID.uuidString, client), realm: realm, rate: rate)
     }
 
     /// `throttle_user`: requests of an authenticated user, counted by user.
-    private func throttle(_ realm: Realm, user: User) throws {
+    private func throttle(_ realm: Realm, user: User) async throws {
         guard let rate = realm.settings.throttleUser else { return }
-        try self.admit("\(realm.environmentID) user \(user.id)", rate: rate)
+        try await self.admit(ThrottleKey("user", realm.environmentID.uuidString, user.id.uuidString), realm: realm, rate: rate)
     }
 
-    private func admit(_ key: String, rate: ThrottleRate) throws {
-        if let retryAfter = self.limiter.admit(key, rate: rate) {
+    private func admit(_ key: ThrottleKey, realm: Realm, rate: ThrottleRate) async throws {
+        if let retryAfter = await self.tokens.throttle.admit(key, tenant: realm.tenantID, rate: rate) {
             throw APIError.throttled(retryAfter: retryAfter)
         }
     }

@@ -96,7 +96,12 @@ import Testing
             let result = try await deployment.admin.revoke(tenant: "demo", target: .usernames(["alice"]), environment: "prod", actor: .cli)
             #expect(result.users == 1)
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
-            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - interval '121 seconds'")
+            // Kept while a token could still be accepted: 120 s of life and the largest leeway a setting may set.
+            let validity = EnvironmentSettings(stored: ["refresh_token_lifetime": 120]).longestTokenValidity
+            #expect(validity == 420)
+            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity - 5))")
+            #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
+            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity + 1))")
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 1)
             #expect(try await deployment.database.query("SELECT count(*) FROM revocation_lists").single(Int.self) == 0)
         }
