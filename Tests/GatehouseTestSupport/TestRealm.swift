@@ -43,7 +43,7 @@ public struct TestDeployment: Sendable {
             let tenants = TenantStore(database: database)
             let demo = try await tenants.create(slug: "demo", environments: ["staging"], keys: keys)
             try await database.withTransaction { connection in
-                let unthrottled: [String: JSONValue] = ["throttle_anon": nil, "throttle_user": nil]
+                let unthrottled: [String: JSONValue] = ["throttle_anon": nil, "throttle_user": nil, "throttle_login_user": nil]
                 try await tenants.createEnvironment(
                     on: connection,
                     tenantID: demo,

@@ -7,7 +7,7 @@ import Synchronization
 ///
 /// Bulk hashing (imports) takes a permit per hash, so at most that many hashing threads
 /// run bulk work at once and logins, which do not take permits, always find a thread soon.
-final class FairShare: Sendable {
+public final class FairShare: Sendable {
     private struct State {
         var available: Int
         /// Waiters per tenant, oldest first.
@@ -19,15 +19,20 @@ final class FairShare: Sendable {
     private let state: Mutex<State>
 
     /// - Parameter permits: how many holders at once (at least one).
-    init(permits: Int) {
+    public init(permits: Int) {
         self.state = Mutex(State(available: max(1, permits)))
     }
 
     /// Runs `body` holding one permit, taken in `tenant`'s turn.
-    func withPermit<T>(for tenant: UUID, _ body: () async throws -> T) async throws -> T {
+    public func withPermit<T>(for tenant: UUID, _ body: () async throws -> T) async throws -> T {
         await self.acquire(tenant)
         defer { self.release() }
         return try await body()
+    }
+
+    /// How many wait for a permit.
+    public var waiting: Int {
+        self.state.withLock { $0.waiting.values.reduce(0) { $0 + $1.count } }
     }
 
     private func acquire(_ tenant: UUID) async {

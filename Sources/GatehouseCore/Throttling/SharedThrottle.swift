@@ -37,7 +37,6 @@ public final class SharedThrottle: Sendable {
         case admitted
         case refused
         case wait(Task<Int, any Error>)
-        case leased(Task<Int, any Error>)
         case untracked
         case local
     }
@@ -46,6 +45,8 @@ public final class SharedThrottle: Sendable {
     public static let capacity = 100_000
     /// A lease asks for this fraction of the rate (at least one request).
     public static let sliceDivisor = 10
+    /// The most leases one request waits for before it is refused.
+    static let maximumPasses = 64
 
     private let database: PostgresClient
     private let clock: DatabaseClock
@@ -68,8 +69,9 @@ public final class SharedThrottle: Sendable {
         let start = second - second % rate.period
         let retryAfter = max(1, start + rate.period - second)
         let want = max(1, rate.requests / Self.sliceDivisor)
-        // Each pass either decides or waits for a lease to come back; a few always suffice.
-        for _ in 0..<4 {
+        // Each pass either decides or waits for a lease, which has updated the state when
+        // it comes back; a burst of one key may wait for several.
+        for _ in 0..<Self.maximumPasses {
             switch self.step(key, start: start, period: rate.period, second: second, tenant: tenant, want: want, limit: rate.requests) {
             case .local:
                 return self.local.admit(key, rate: rate, now: now)
@@ -78,25 +80,7 @@ public final class SharedThrottle: Sendable {
             case .refused:
                 return retryAfter
             case .wait(let pending):
-                _ = try? await pending.value
-            case .leased(let pending):
-                let granted: Int
-                do {
-                    granted = try await pending.value
-                } catch {
-                    self.state.withLock { state in
-                        state.leases[key]?.pending = nil
-                        state.localUntil = second + 1
-                    }
-                    return self.local.admit(key, rate: rate, now: now)
-                }
-                self.state.withLock { state in
-                    guard var lease = state.leases[key], lease.start == start else { return }
-                    lease.pending = nil
-                    lease.remaining += granted
-                    lease.spent = granted == 0
-                    state.leases[key] = lease
-                }
+                if (try? await pending.value) == nil { return self.local.admit(key, rate: rate, now: now) }
             case .untracked:
                 do {
                     return try await self.lease(key, tenant: tenant, start: start, want: 1, limit: rate.requests) == 1 ? nil : retryAfter
@@ -127,12 +111,8 @@ public final class SharedThrottle: Sendable {
                 state.leases = state.leases.filter { $0.value.start + $0.value.period > second || $0.value.pending != nil }
             }
             if second < state.localUntil { return .local }
-            guard var lease = state.leases[key] else {
-                guard state.leases.count < Self.capacity else { return .untracked }
-                let pending = Task { try await self.lease(key, tenant: tenant, start: start, want: want, limit: limit) }
-                state.leases[key] = Lease(start: start, period: period, pending: pending)
-                return .leased(pending)
-            }
+            var lease = state.leases[key] ?? Lease(start: start, period: period)
+            if state.leases[key] == nil, state.leases.count >= Self.capacity { return .untracked }
             if lease.start != start, lease.pending == nil {
                 lease = Lease(start: start, period: period)
             }
@@ -146,17 +126,41 @@ public final class SharedThrottle: Sendable {
                 return .refused
             }
             if let pending = lease.pending { return .wait(pending) }
-            let pending = Task { try await self.lease(key, tenant: tenant, start: start, want: want, limit: limit) }
+            let pending = Task { try await self.leaseIntoState(key, tenant: tenant, start: start, second: second, want: want, limit: limit) }
             lease.pending = pending
             state.leases[key] = lease
-            return .leased(pending)
+            return .wait(pending)
+        }
+    }
+
+    /// Leases a slice and adds it to the key's state before anybody waiting hears of it.
+    private func leaseIntoState(_ key: ThrottleKey, tenant: UUID, start: Int, second: Int, want: Int, limit: Int) async throws -> Int {
+        do {
+            let granted = try await self.lease(key, tenant: tenant, start: start, want: want, limit: limit)
+            self.state.withLock { state in
+                guard var lease = state.leases[key], lease.start == start else { return }
+                lease.pending = nil
+                lease.remaining += granted
+                lease.spent = granted == 0
+                state.leases[key] = lease
+            }
+            return granted
+        } catch {
+            // The database is away (or refused): count locally for a second.
+            self.state.withLock { state in
+                state.leases[key]?.pending = nil
+                state.localUntil = second + 1
+            }
+            throw error
         }
     }
 
     private func lease(_ key: ThrottleKey, tenant: UUID, start: Int, want: Int, limit: Int) async throws -> Int {
         try await self.database.query(
             """
-            SELECT gatehouse_throttle_lease(\(tenant), \(key.description), \(Date(timeIntervalSince1970: Double(start))), \(want), \(limit))
+            SELECT gatehouse_throttle_lease(
+                \(tenant), \(key.description), \(Date(timeIntervalSince1970: Double(start))), \(want)::integer, \(limit)::integer
+            )
             """
         ).single(Int.self)
     }

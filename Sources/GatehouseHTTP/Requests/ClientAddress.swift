@@ -107,8 +107,13 @@ public struct ClientAddress: Sendable {
 }
 
 /// A trusted proxy that is not an address block.
-public struct InvalidNetwork: Error, Sendable, CustomStringConvertible {
+public struct InvalidNetwork: Error, Sendable, Equatable, CustomStringConvertible {
     public var text: String
+
+    public init(text: String) {
+        self.text = text
+    }
+
     public var description: String { "not an address or CIDR block: \(self.text)" }
 }
 

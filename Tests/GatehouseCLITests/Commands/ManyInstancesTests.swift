@@ -83,7 +83,7 @@ import Testing
         #expect(refused < .seconds(1))
     }
 
-    @Test func twentyImmediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
+    @Test func immediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
         let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
         defer { a.stop(signal: SIGKILL) }
@@ -118,7 +118,7 @@ import Testing
             let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: ["mode": "immediate"], bearer: deployment.adminKey)
             #expect(rotated.status == 200)
             kids.insert(rotated.json["active"]?.objectValue?["kid"]?.stringValue ?? "")
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(150))
         }
         FileManager.default.createFile(atPath: stop, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: stop) }

@@ -97,13 +97,36 @@ import Testing
             #expect(result.users == 1)
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
             // Kept while a token could still be accepted: 120 s of life and the largest leeway a setting may set.
-            let validity = EnvironmentSettings(stored: ["refresh_token_lifetime": 120]).longestTokenValidity
+            let validity = EnvironmentSettings(stored: ["access_token_lifetime": 60, "refresh_token_lifetime": 120, "leeway": 0]).longestTokenValidity
             #expect(validity == 420)
             try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity - 5))")
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
             try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity + 1))")
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 1)
             #expect(try await deployment.database.query("SELECT count(*) FROM revocation_lists").single(Int.self) == 0)
+        }
+    }
+
+    @Test func shorteningLifetimesAfterARevocationNeverRevivesItsTokens() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let pair = try await deployment.tokens.obtainPair(in: realm, username: "alice", password: "secret")
+            _ = try await deployment.admin.revoke(tenant: "demo", target: .usernames(["alice"]), environment: "prod", actor: .cli)
+            // After the incident the operators shorten the lifetimes; the tokens out there still carry 14 days.
+            _ = try await deployment.admin.updateEnvironment(
+                tenant: "demo",
+                slug: "prod",
+                settings: ["access_token_lifetime": 60, "refresh_token_lifetime": 60],
+                actor: .cli
+            )
+            // An hour later the new lifetimes have long run out, not the old ones: the list stays.
+            #expect(try await Self.scheduler(deployment).runOnce(now: Date().addingTimeInterval(3600))?.revocationListsDeleted == 0)
+            let shortened = try await deployment.realm()
+            await #expect(throws: TokenService.Failure.token(.revoked)) {
+                try await deployment.tokens.refresh(in: shortened, token: try #require(pair.refresh))
+            }
+            // Fifteen days on, every token the list covers has expired: it goes.
+            #expect(try await Self.scheduler(deployment).runOnce(now: Date().addingTimeInterval(15 * 86400))?.revocationListsDeleted == 1)
         }
     }
 

@@ -71,6 +71,34 @@ import Testing
         }
     }
 
+    @Test func hashesBeyondTheCostBoundsAndNulBytesFailTheirLineWithTheReason() async throws {
+        try await TestDeployment.with { deployment in
+            try await deployment.testAdmin { admin in
+                let salt = "c2FsdHNhbHRzYWx0c2FsdA"
+                let tag = "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
+                let lines = [
+                    #"{"username": "t1", "password_hash": "$argon2id$v=19$m=19456,t=4294967295,p=1$\#(salt)$\#(tag)"}"#,
+                    #"{"username": "m1", "password_hash": "argon2$argon2id$v=19$m=4194304,t=1,p=1$\#(salt)$\#(tag)"}"#,
+                    #"{"username": "p1", "password_hash": "pbkdf2_sha256$100000000$salty$\#(Data(repeating: 1, count: 32).base64EncodedString())"}"#,
+                    #"{"username": "n1", "password": "pw", "claims": {"x": "\u0000"}}"#,
+                    #"{"username": "ok", "password_hash": "\#(Self.django)"}"#,
+                ].joined(separator: "\n")
+                var raw = admin.http
+                raw.base = "/admin/v1"
+                let report = try await raw.send(.post, "/tenants/demo/users/import", body: lines, bearer: admin.key)
+                #expect(report.status == .ok)
+                #expect(report.json["created"] == 1 && report.json["failed"] == 4, "\(report.json)")
+                guard case .array(let entries) = report.json["lines"] else {
+                    Issue.record("no lines: \(report.json)")
+                    return
+                }
+                let reasons = entries.compactMap { $0.objectValue?["reason"]?.stringValue }
+                #expect(reasons.filter { $0.contains("cost beyond the bounds") }.count == 3, "\(reasons)")
+                #expect(reasons.contains { $0.contains("NUL") }, "\(reasons)")
+            }
+        }
+    }
+
     @Test func eachBatchIsWrittenWholeOrNotAtAll() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.testAdmin { admin in

@@ -33,9 +33,11 @@ struct RealmTestClient {
         body: String? = nil,
         contentType: String? = nil,
         bearer: String? = nil,
-        authorization: String? = nil
+        authorization: String? = nil,
+        forwardedFor: String? = nil
     ) async throws -> Answer {
         var headers: HTTPFields = [:]
+        if let forwardedFor { headers[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
         if let contentType { headers[.contentType] = contentType }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }
         if let authorization { headers[.authorization] = authorization }
@@ -59,9 +61,16 @@ struct RealmTestClient {
 }
 
 extension TestDeployment {
-    /// Runs `body` against this deployment's router, in process.
-    func test<Result: Sendable>(_ body: @Sendable (RealmTestClient) async throws -> Result) async throws -> Result {
-        let app = Application(router: GatehouseApplication.makeRouter(database: self.database, tokens: self.tokens, admin: self.admin))
-        return try await app.test(.router) { client in try await body(RealmTestClient(client: client)) }
+    /// Runs `body` against this deployment's router: in process, or over a real socket on
+    /// 127.0.0.1 (`.live`), where the peer address is real.
+    func test<Result: Sendable>(
+        mode: TestingSetup = .router,
+        clientAddress: ClientAddress = ClientAddress(),
+        _ body: @Sendable (RealmTestClient) async throws -> Result
+    ) async throws -> Result {
+        let app = Application(
+            router: GatehouseApplication.makeRouter(database: self.database, tokens: self.tokens, admin: self.admin, clientAddress: clientAddress)
+        )
+        return try await app.test(mode) { client in try await body(RealmTestClient(client: client)) }
     }
 }

@@ -1,0 +1,129 @@
+import Foundation
+import GatehouseCore
+import GatehousePostgres
+import GatehouseTestSupport
+import Testing
+
+/// What happens when requests race each other or the operators: replays, password changes
+/// during a login, clocks that disagree.
+@Suite struct TokenServiceRaceTests {
+    @Test(.timeLimit(.minutes(2)))
+    func aReplayAtTheSameMomentAsTheRotationRevokesTheFamily() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            for attempt in 0..<20 {
+                let refresh = try #require(try await deployment.tokens.obtainPair(in: realm, username: "alice", password: "secret").refresh)
+                // The same token twice at once: one wins, the other is a replay of it.
+                async let first = Self.outcome { try await deployment.tokens.refresh(in: realm, token: refresh) }
+                async let second = Self.outcome { try await deployment.tokens.refresh(in: realm, token: refresh) }
+                let outcomes = [try await first, try await second]
+                let winners = outcomes.compactMap { $0 }
+                #expect(winners.count == 1, "attempt \(attempt): \(winners.count) winners")
+                // The winner's new token belongs to a revoked family.
+                for winner in winners {
+                    let next = try #require(winner.refresh)
+                    await #expect(throws: TokenService.Failure.token(.revoked), "attempt \(attempt)") {
+                        try await deployment.tokens.refresh(in: realm, token: next)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The pair, or `nil` when the refresh was refused as revoked.
+    static func outcome(_ body: () async throws -> TokenService.Pair) async throws -> TokenService.Pair? {
+        do {
+            return try await body()
+        } catch TokenService.Failure.token(.revoked) {
+            return nil
+        }
+    }
+
+    @Test func aPasswordChangeDuringALoginLeavesNoTokenAndKeepsTheNewHash() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            // The login read alice and checked her password; then an operator changes it.
+            let stale = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            let id = stale.id.uuidString.lowercased()
+            _ = try await deployment.admin.updateUser(tenant: "demo", id: id, changes: .init(password: "new secret"), actor: .cli)
+            let rehash = try await TestDeployment.hasher().hash("secret")
+            await #expect(throws: TokenService.Failure.noActiveAccount) {
+                try await deployment.tokens.issuePair(in: realm, for: stale, rehashedPassword: rehash)
+            }
+            // No token was recorded, and the rehash of the old password did not overwrite the new one.
+            #expect(try await deployment.database.query("SELECT count(*) FROM refresh_tokens WHERE revoked_at IS NULL").single(Int.self) == 0)
+            _ = try await deployment.tokens.obtainPair(in: realm, username: "alice", password: "new secret")
+            await #expect(throws: TokenService.Failure.noActiveAccount) {
+                try await deployment.tokens.obtainPair(in: realm, username: "alice", password: "secret")
+            }
+        }
+    }
+
+    @Test func aDeactivationDuringALoginLeavesNoToken() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let stale = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            let id = stale.id.uuidString.lowercased()
+            _ = try await deployment.admin.updateUser(tenant: "demo", id: id, changes: .init(isActive: false), actor: .cli)
+            await #expect(throws: TokenService.Failure.noActiveAccount) {
+                try await deployment.tokens.issuePair(in: realm, for: stale)
+            }
+        }
+    }
+
+    @Test func aHostWhoseClockRunsAheadStillHasItsTokensRevoked() async throws {
+        try await TestDeployment.with { deployment in
+            // This host's clock is an hour ahead of the database's.
+            let skewed = DatabaseClock { Date().addingTimeInterval(3600) }
+            try await skewed.synchronize(with: deployment.database)
+            #expect(abs(skewed.now().timeIntervalSinceNow) < 5)
+            let tokens = TokenService(
+                database: deployment.database,
+                realms: deployment.tokens.realms,
+                userCache: deployment.tokens.userCache,
+                hasher: try TestDeployment.hasher(),
+                clock: skewed
+            )
+            let realm = try await deployment.realm()
+            let pair = try await tokens.obtainPair(in: realm, username: "alice", password: "secret")
+            _ = try await tokens.authenticate(in: realm, accessToken: pair.access)
+            // A revocation written by the database's clock covers what this host just issued.
+            _ = try await deployment.admin.revoke(tenant: "demo", target: .usernames(["alice"]), environment: nil, actor: .cli)
+            try await deployment.eventually {
+                do {
+                    _ = try await tokens.authenticate(in: realm, accessToken: pair.access)
+                    return false
+                } catch TokenService.Failure.token(.revoked) {
+                    return true
+                }
+            }
+            await #expect(throws: TokenService.Failure.token(.revoked)) {
+                try await tokens.refresh(in: realm, token: try #require(pair.refresh))
+            }
+        }
+    }
+
+    @Test func aTokenIssuedInTheFutureIsRefused() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let user = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            func token(issuedIn seconds: Double) throws -> String {
+                let now = Date().timeIntervalSince1970
+                return try realm.codec.sign(
+                    .access,
+                    claims: [
+                        "token_type": "access", "iss": .string(realm.issuer), "sub": .string(user.id.uuidString.lowercased()),
+                        "user_id": .string(user.id.uuidString.lowercased()), "iat": .number(now + seconds),
+                        "exp": .number(now + seconds + 600), "jti": .string(UUID().uuidString.lowercased()),
+                    ],
+                    with: realm.ring.active
+                )
+            }
+            // Within the leeway (30 s) a clock a little ahead is forgiven; beyond it, refused.
+            _ = try await deployment.tokens.authenticate(in: realm, accessToken: try token(issuedIn: 10))
+            await #expect(throws: TokenService.Failure.token(.invalid)) {
+                try await deployment.tokens.authenticate(in: realm, accessToken: try token(issuedIn: 120))
+            }
+        }
+    }
+}
