@@ -13,9 +13,9 @@ public final class RealmDirectory: Sendable {
     public let publicURL: String
     private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
     /// Realm names recently found not to exist: a flood of requests to made-up realms costs
-    /// one query per name per ``missTTL``, not one per request.
+    /// one query per name per `missTTL`, not one per request.
     private let misses = Mutex<[String: ContinuousClock.Instant]>([:])
-    static let missTTL: Duration = .seconds(1)
+    private let missTTL: Duration
     static let missCapacity = 10_000
     /// Reads of a realm on behalf of tokens with an unknown `kid`, by realm.
     private let kidReloads = Mutex<[UUID: KidReload]>([:])
@@ -34,7 +34,10 @@ public final class RealmDirectory: Sendable {
     ///   - database: where realms are stored.
     ///   - keys: opens the stored keys.
     ///   - publicURL: the base of issuer URLs, without a trailing slash.
-    public init(database: PostgresClient, keys: KeyStore, publicURL: String) {
+    ///   - missTTL: how long a realm found not to exist is answered as such from memory (a
+    ///     new realm's notification ends it sooner on every instance).
+    public init(database: PostgresClient, keys: KeyStore, publicURL: String, missTTL: Duration = .seconds(1)) {
+        self.missTTL = missTTL
         self.database = database
         self.keys = keys
         self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
@@ -110,7 +113,7 @@ public final class RealmDirectory: Sendable {
                 misses = misses.filter { $0.value > now }
                 if misses.count >= Self.missCapacity { misses.removeAll() }
             }
-            misses[key] = now + Self.missTTL
+            misses[key] = now + self.missTTL
         }
     }
 

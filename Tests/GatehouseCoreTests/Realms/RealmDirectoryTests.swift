@@ -7,16 +7,21 @@ import Testing
 /// Unknown realms and unknown kids cost the database a bounded amount, and never keep a
 /// genuine new key from verifying.
 @Suite struct RealmDirectoryTests {
-    @Test func anUnknownRealmIsRememberedBriefly() async throws {
+    @Test func anUnknownRealmIsRememberedUntilItsTimeOrANotification() async throws {
         try await TestDeployment.with { deployment in
-            // A directory with no change feed: only its own memory answers for a while.
-            let realms = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL)
-            #expect(try await realms.realm(tenant: "late", environment: "prod") == nil)
+            // Directories with no change feed: only their own memory answers meanwhile.
+            let remembering = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL, missTTL: .seconds(600))
+            let brief = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL, missTTL: .milliseconds(100))
+            #expect(try await remembering.realm(tenant: "late", environment: "prod") == nil)
+            #expect(try await brief.realm(tenant: "late", environment: "prod") == nil)
             _ = try await deployment.admin.createTenant(slug: "late", name: nil, environments: ["prod"], actor: .cli)
-            #expect(try await realms.realm(tenant: "late", environment: "prod") == nil)
-            try await deployment.eventually(within: .seconds(5)) { try await realms.realm(tenant: "late", environment: "prod") != nil }
+            #expect(try await remembering.realm(tenant: "late", environment: "prod") == nil)
+            try await deployment.eventually(within: .seconds(10)) { try await brief.realm(tenant: "late", environment: "prod") != nil }
+            // What a notification of a tenant change does.
+            remembering.invalidateAll()
+            #expect(try await remembering.realm(tenant: "late", environment: "prod") != nil)
             // Names that are not slugs never reach the database at all.
-            #expect(try await realms.realm(tenant: "no\u{0}pe", environment: String(repeating: "x", count: 5000)) == nil)
+            #expect(try await remembering.realm(tenant: "no\u{0}pe", environment: String(repeating: "x", count: 5000)) == nil)
         }
     }
 
