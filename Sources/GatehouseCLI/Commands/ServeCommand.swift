@@ -29,7 +29,8 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         name: .customLong("trusted-proxy"),
-        help: "A proxy (address or CIDR block) whose X-Forwarded-For the throttles believe; repeatable (default: $GATEHOUSE_TRUSTED_PROXIES, comma-separated)."
+        help:
+            "A proxy (address or CIDR block) whose X-Forwarded-For the throttles believe; repeatable (default: $GATEHOUSE_TRUSTED_PROXIES, comma-separated)."
     )
     var trustedProxies: [String] = []
 

@@ -131,7 +131,9 @@ extension AdminService {
         }
         var role = "user"
         if let value = object["role"] {
-            guard let text = value.stringValue, (1...64).contains(text.unicodeScalars.count) else { return failed("role: must be 1 to 64 characters", username) }
+            guard let text = value.stringValue, (1...64).contains(text.unicodeScalars.count) else {
+                return failed("role: must be 1 to 64 characters", username)
+            }
             role = text
         }
         var claims = "{}"

@@ -312,7 +312,9 @@ extension AdminService {
 
     /// Checks settings by name; a tenant-scoped key may not switch a throttle off.
     static func checkSettings(_ settings: [String: JSONValue], actor: AdminActor) throws {
-        if !actor.isGlobal, let name = settings.keys.sorted().first(where: { EnvironmentSettings.throttleNames.contains($0) && settings[$0] == .null }) {
+        if !actor.isGlobal,
+            let name = settings.keys.sorted().first(where: { EnvironmentSettings.throttleNames.contains($0) && settings[$0] == .null })
+        {
             throw AdminError.invalid(field: "settings.\(name)", reason: "only a global admin key may switch a throttle off")
         }
         do {

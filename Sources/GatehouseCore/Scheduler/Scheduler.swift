@@ -239,7 +239,8 @@ public final class Scheduler: Service {
         for row in lists {
             let (tenantID, id, revokedBefore, settings, longerUntil) = try row.decode((UUID, Int64, Date, [String], Date).self)
             let validity =
-                settings.map { EnvironmentSettings(stored: (try? JSONValue.parse(Array($0.utf8)))?.objectValue ?? [:]).longestTokenValidity }.max() ?? 0
+                settings.map { EnvironmentSettings(stored: (try? JSONValue.parse(Array($0.utf8)))?.objectValue ?? [:]).longestTokenValidity }.max()
+                ?? 0
             guard now > revokedBefore.addingTimeInterval(Double(validity)), now > longerUntil else { continue }
             deleted += try await connection.query("DELETE FROM revocation_lists WHERE tenant_id = \(tenantID) AND id = \(id)").affectedRows
         }

@@ -67,7 +67,6 @@ public struct EnvironmentSettings: Sendable, Hashable {
     static let maximumKeyRotationPeriod = 365 * 86_400
     static let maximumKeyPublishAhead = 30 * 86_400
 
-
     /// These settings with `overrides` applied.
     /// - Throws: ``SettingsError`` naming the first unknown name or bad value.
     public func applying(_ overrides: [String: JSONValue]) throws(SettingsError) -> EnvironmentSettings {

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPTypes
 public import Hummingbird
 public import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Which address a request comes from, for the throttles (contract section 7): the TCP
 /// peer, unless the peer is a trusted proxy; then the rightmost address of

@@ -70,7 +70,12 @@ import Testing
         let (access, _) = try Self.login(b)
         #expect(try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
-        let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: ["mode": "immediate"], bearer: deployment.adminKey)
+        let rotated = try a.curl(
+            "POST",
+            "/admin/v1/tenants/demo/environments/prod/keys/rotate",
+            body: ["mode": "immediate"],
+            bearer: deployment.adminKey
+        )
         let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
         let signed = try await Self.within(.seconds(1)) {
             TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
@@ -115,7 +120,12 @@ import Testing
         // As many rotations as a key ring holds keys, less the one active at the start.
         let rotations = AdminService.maximumRingKeys - 1
         for _ in 0..<rotations {
-            let rotated = try a.curl("POST", "/admin/v1/tenants/demo/environments/prod/keys/rotate", body: ["mode": "immediate"], bearer: deployment.adminKey)
+            let rotated = try a.curl(
+                "POST",
+                "/admin/v1/tenants/demo/environments/prod/keys/rotate",
+                body: ["mode": "immediate"],
+                bearer: deployment.adminKey
+            )
             #expect(rotated.status == 200)
             kids.insert(rotated.json["active"]?.objectValue?["kid"]?.stringValue ?? "")
             try await Task.sleep(for: .milliseconds(150))

@@ -10,8 +10,18 @@ import Testing
     @Test func anUnknownRealmIsRememberedUntilItsTimeOrANotification() async throws {
         try await TestDeployment.with { deployment in
             // Directories with no change feed: only their own memory answers meanwhile.
-            let remembering = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL, missTTL: .seconds(600))
-            let brief = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL, missTTL: .milliseconds(100))
+            let remembering = RealmDirectory(
+                database: deployment.database,
+                keys: deployment.keys,
+                publicURL: deployment.publicURL,
+                missTTL: .seconds(600)
+            )
+            let brief = RealmDirectory(
+                database: deployment.database,
+                keys: deployment.keys,
+                publicURL: deployment.publicURL,
+                missTTL: .milliseconds(100)
+            )
             #expect(try await remembering.realm(tenant: "late", environment: "prod") == nil)
             #expect(try await brief.realm(tenant: "late", environment: "prod") == nil)
             _ = try await deployment.admin.createTenant(slug: "late", name: nil, environments: ["prod"], actor: .cli)

@@ -10,7 +10,9 @@ import Testing
         try await TestDeployment.with { deployment in
             let clock = DatabaseClock()
             try await clock.synchronize(with: deployment.database)
-            let instances = [SharedThrottle(database: deployment.database, clock: clock), SharedThrottle(database: deployment.database, clock: clock)]
+            let instances = [
+                SharedThrottle(database: deployment.database, clock: clock), SharedThrottle(database: deployment.database, clock: clock),
+            ]
             let tenant = try await deployment.tenantID("demo")
             let rate = try #require(ThrottleRate("50/day"))
             let key = ThrottleKey("anon", "test", "192.0.2.1")

@@ -48,7 +48,10 @@ import Testing
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/\(newKid)/retire").code == "conflict")
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/nokid/retire").status == .notFound)
                 #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "sideways"]).status == .badRequest)
-                #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["alg": "none", "mode": "immediate"]).status == .badRequest)
+                #expect(
+                    try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["alg": "none", "mode": "immediate"]).status
+                        == .badRequest
+                )
                 // `mode` is required: a script's empty body is a 400 naming it, and nothing rotates.
                 for body: [String: JSONValue]? in [nil, [:], ["alg": "ES256"]] {
                     let refused = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: body)

@@ -11,12 +11,19 @@ import Testing
     @Test func aNulByteInALoginIsA400NamingTheField() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.test { api in
-                for (field, body) in [("username", #"{"username": "a\u0000", "password": "x"}"#), ("password", #"{"username": "alice", "password": "se\u0000cret"}"#)] {
+                for (field, body) in [
+                    ("username", #"{"username": "a\u0000", "password": "x"}"#), ("password", #"{"username": "alice", "password": "se\u0000cret"}"#),
+                ] {
                     let answer = try await api.send(.post, "/api/token/", body: body, contentType: "application/json")
                     #expect(answer.status == .badRequest && answer.code == "invalid_request", "\(answer.json)")
                     #expect(answer.json["fields"]?.objectValue?[field] != nil, "\(answer.json)")
                 }
-                let form = try await api.send(.post, "/api/token/", body: "username=a%00&password=x", contentType: "application/x-www-form-urlencoded")
+                let form = try await api.send(
+                    .post,
+                    "/api/token/",
+                    body: "username=a%00&password=x",
+                    contentType: "application/x-www-form-urlencoded"
+                )
                 #expect(form.status == .badRequest && form.json["fields"]?.objectValue?["username"] != nil)
                 let refresh = try await api.send(.post, "/api/token/refresh/", body: #"{"refresh": "a\u0000b"}"#, contentType: "application/json")
                 #expect(refresh.status == .badRequest && refresh.json["fields"]?.objectValue?["refresh"] != nil)
@@ -38,11 +45,19 @@ import Testing
                     #expect(answer.json["fields"]?.objectValue?["username"] != nil)
                 }
                 // 151 scalars is one too many; 150 is a username like any other (a wrong one here).
-                #expect(try await api.post("/api/token/", json: ["username": .string(String(repeating: "é", count: 151)), "password": "x"]).status == .badRequest)
-                #expect(try await api.post("/api/token/", json: ["username": .string(String(repeating: "é", count: 150)), "password": "x"]).code == "no_active_account")
+                #expect(
+                    try await api.post("/api/token/", json: ["username": .string(String(repeating: "é", count: 151)), "password": "x"]).status
+                        == .badRequest
+                )
+                #expect(
+                    try await api.post("/api/token/", json: ["username": .string(String(repeating: "é", count: 150)), "password": "x"]).code
+                        == "no_active_account"
+                )
             }
             // Eight failures would be a burst if they had counted: nothing was recorded.
-            let longest = try await deployment.database.query("SELECT coalesce(max(length(coalesce(target, ''))), 0)::int8 FROM audit_log").single(Int.self)
+            let longest = try await deployment.database.query("SELECT coalesce(max(length(coalesce(target, ''))), 0)::int8 FROM audit_log").single(
+                Int.self
+            )
             #expect(longest <= 150)
         }
     }
