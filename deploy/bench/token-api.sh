@@ -6,7 +6,11 @@
 # Prints req/s (median of the repetitions), p50/p99, status >= 400 counts and the ratios.
 #
 #   deploy/bench/token-api.sh            knobs: BENCH_REPS (3), BENCH_DURATION (10s),
-#                                        BENCH_CONNECTIONS (32), PEER_DIR
+#                                        BENCH_CONNECTIONS (32), PEER_DIR, BENCH_BASELINE
+#
+# BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
+# it serves the same database on the next port, and verify, me and login are measured
+# against it too in every repetition, so "not slower than before" is a ratio of one run.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$PWD"
@@ -34,6 +38,13 @@ export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
 server=$!
 bench_wait_ready "$port"
+baseline="${BENCH_BASELINE:-}"
+if [ -n "$baseline" ]; then
+  "$baseline" serve --port "$((port + 1))" --pool-size 32 > "$state/baseline.log" 2>&1 &
+  baseline_server=$!
+  bench_on_exit '[ -n "${baseline_server:-}" ] && kill "$baseline_server" && wait "$baseline_server"'
+  bench_wait_ready "$((port + 1))"
+fi
 for realm in es256 hs256; do
   check="$(curl -s -o /dev/null -w '%{http_code}' -X POST "http://127.0.0.1:$port/t/bench/$realm/api/token/verify/" \
     -H 'Content-Type: application/json' -d "{\"token\": \"$(cat "$state/$realm-access.txt")\"}")"
@@ -71,6 +82,15 @@ for rep in $(seq 0 $((reps - 1))); do
   done
   "$bench_realm" --hash-time >> "$state/hash.txt"
   run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+  if [ -n "$baseline" ]; then
+    bl="http://127.0.0.1:$((port + 1))"
+    for realm in hs256 es256; do
+      token="$(cat "$state/$realm-access.txt")"
+      run "verify-$realm-before" "$bl" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      run "me-$realm-before" "$bl" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    done
+    run "login-es256-before" "$bl" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+  fi
   token="$(cat "$state/peer-access.txt")"
   run verify-peer "$peer_url" verify "$connections" "$duration" BENCH_TOKEN="$token"
   run me-peer "$peer_url" me "$connections" "$duration" BENCH_TOKEN="$token"
@@ -108,4 +128,10 @@ login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "
       f"the median one-thread hash time measured before each login run; goal >= 0.90)")
 print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
+if "login-es256-before" in rows:
+    print("\nagainst the baseline binary, same run (ratio to the peer: now / before):")
+    for name in ["verify-hs256", "verify-es256", "me-hs256", "me-es256"]:
+        peer = name.split("-")[0] + "-peer"
+        print(f"  {name}: {ratio(name, peer):.1f}x / {ratio(name + '-before', peer):.1f}x the peer = {ratio(name, name + '-before'):.2f} of before")
+    print(f"  login-es256 (per-username throttle on now): {ratio('login-es256', 'login-es256-before'):.2f} of before")
 PY
