@@ -42,8 +42,11 @@ extension AdminService {
         if activateAt != nil, mode == .immediate {
             throw AdminError.invalid(field: "activate_at", reason: "only a staged rotation can be activated later")
         }
-        if let activateAt, activateAt <= Date() { throw AdminError.invalid(field: "activate_at", reason: "must be in the future") }
         let (rotation, tenantID) = try await self.keyChange(tenant: tenant, environment: environment, actor: actor) { connection, ids in
+            // The database's clock, the one the scheduler activates by.
+            if let activateAt, try await !connection.query("SELECT \(activateAt) > clock_timestamp()").single(Bool.self) {
+                throw AdminError.invalid(field: "activate_at", reason: "must be in the future")
+            }
             let newAlgorithm: SigningAlgorithm
             if let algorithm {
                 newAlgorithm = algorithm
