@@ -27,6 +27,34 @@ public struct TokenCodec: Sendable {
         var alg: String
         var typ: String?
         var kid: String?
+        /// Whether the header names critical extensions (RFC 7515 §4.1.11): this service
+        /// understands none, so such a token is refused.
+        var hasCritical = false
+
+        enum CodingKeys: String, CodingKey {
+            case alg, typ, kid, crit
+        }
+
+        init(alg: String, typ: String?, kid: String?) {
+            self.alg = alg
+            self.typ = typ
+            self.kid = kid
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            self.alg = try container.decode(String.self, forKey: .alg)
+            self.typ = try container.decodeIfPresent(String.self, forKey: .typ)
+            self.kid = try container.decodeIfPresent(String.self, forKey: .kid)
+            self.hasCritical = container.contains(.crit)
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(self.alg, forKey: .alg)
+            try container.encodeIfPresent(self.typ, forKey: .typ)
+            try container.encodeIfPresent(self.kid, forKey: .kid)
+        }
     }
 
     private struct Claims: Decodable {
@@ -36,6 +64,7 @@ public struct TokenCodec: Sendable {
         var user_id: String?
         var exp: Double?
         var iat: Double?
+        var nbf: Double?
         var jti: String?
         var aud: Audience?
     }
@@ -91,7 +120,7 @@ public struct TokenCodec: Sendable {
         guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty,
             let headerJSON = Base64URL.decode(parts[0]),
             let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON)),
-            let kid = header.kid
+            let kid = header.kid, !header.hasCritical
         else { throw .invalid }
         guard let key = ring.verificationKey(kid: kid) else { throw .unknownKey(kid: kid) }
         guard header.alg == key.algorithm.rawValue,
@@ -108,9 +137,16 @@ public struct TokenCodec: Sendable {
         else { throw .invalid }
         // typ and token_type must agree: a refresh token dressed as an access token is forged.
         guard header.typ == type.headerType else { throw .invalid }
+        // A token for an audience must name this realm's; a realm without one accepts none
+        // that names an audience (RFC 7519 §4.1.3, as PyJWT and so SimpleJWT do).
         if let audience = self.audience {
             guard let tokenAudience = claims.aud, tokenAudience.contains(audience) else { throw .invalid }
+        } else if claims.aud != nil {
+            throw .invalid
         }
+        // Not before `nbf` (RFC 7519 §4.1.5), with the leeway; time only moves on, so a
+        // token that passed here once need not be asked again.
+        if let notBefore = claims.nbf, notBefore > now.timeIntervalSince1970 + Double(self.leeway) { throw .invalid }
         let verified = TokenClaims(
             type: type,
             userID: userID,

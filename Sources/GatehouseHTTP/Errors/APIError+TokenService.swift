@@ -6,7 +6,8 @@ extension APIError {
     static let noActiveAccount = APIError(
         .unauthorized,
         code: "no_active_account",
-        detail: "No active account found with the given credentials"
+        detail: "No active account found with the given credentials",
+        headers: [.wwwAuthenticate: "Bearer realm=\"api\""]
     )
 
     /// 401 `not_authenticated`: no usable `Authorization` header.

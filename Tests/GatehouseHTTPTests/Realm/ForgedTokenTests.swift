@@ -26,6 +26,34 @@ import Testing
         #expect(me.status == .unauthorized && me.code == "token_not_valid", comment)
     }
 
+    /// Tokens signed with the realm's own key whose header or claims the RFCs refuse, as
+    /// the JWT fuzzer found them accepted: `nbf` in the future, `crit`, an `aud` in a realm
+    /// without an audience.
+    @Test func signedTokensWithClaimsTheRFCsRefuseAreRefused() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            try await deployment.test { api in
+                let access = try await api.login().access
+                let (_, claims) = try RealmControllerTests.decode(access)
+                let key = realm.ring.active
+                func signed(header extra: [String: JSONValue] = [:], claims changes: [String: JSONValue] = [:]) throws -> String {
+                    let header = Self.json(["alg": .string(key.algorithm.rawValue), "typ": "at+jwt", "kid": .string(key.kid)].merging(extra) { $1 })
+                    let input = header + "." + Self.json(claims.merging(changes) { $1 })
+                    return input + "." + Self.base64URL(try key.signer.sign(Array(input.utf8)))
+                }
+                // The harness can see an acceptance: the same claims, re-signed, pass.
+                #expect(try await api.send(.get, "/api/me/", bearer: try signed()).status == .ok)
+                let now = Date().timeIntervalSince1970
+                try await Self.expectRefused(try signed(claims: ["nbf": .number(now + 3600)]), api, "nbf an hour ahead")
+                #expect(try await api.send(.get, "/api/me/", bearer: try signed(claims: ["nbf": .number(now - 5)])).status == .ok)
+                try await Self.expectRefused(try signed(header: ["crit": ["x-gh"], "x-gh": true]), api, "crit")
+                try await Self.expectRefused(try signed(header: ["crit": ["b64"], "b64": false]), api, "crit b64")
+                try await Self.expectRefused(try signed(header: ["crit": "x-gh"]), api, "crit not a list")
+                try await Self.expectRefused(try signed(claims: ["aud": "someone-else"]), api, "aud without an audience")
+            }
+        }
+    }
+
     @Test func forgedTokensAreRefused() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
