@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a throwaway PostgreSQL cluster, started here with
-# deploy/postgres.sh and removed afterwards. Arguments go to `swift test`.
+# deploy/postgres.sh and removed afterwards. Arguments go to `swift test`; without any, the
+# fuzzers (deploy/fuzz.sh) run afterwards on the same cluster.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -21,3 +22,8 @@ GATEHOUSE_TEST_DATABASE_URL="$(./deploy/postgres.sh start | tail -n 1)"
 export GATEHOUSE_TEST_DATABASE_URL
 
 swift test "$@"
+
+# The fuzzers (deploy/fuzz.sh) on the same cluster, when the whole suite ran (no filter).
+if [ $# -eq 0 ]; then
+  ./deploy/fuzz.sh
+fi
