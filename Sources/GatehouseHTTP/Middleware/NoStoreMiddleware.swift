@@ -3,8 +3,9 @@ public import Hummingbird
 
 /// Marks answers as never to be stored by a cache (RFC 6749 §5.1, contract section 7):
 /// `Cache-Control: no-store` and `Pragma: no-cache` on every answer of the routes it
-/// guards, so that no token or account detail outlives the
-/// exchange in a shared or browser cache.
+/// guards (the admin API, whose answers are account details), so that none outlives the
+/// exchange in a shared or browser cache. The realm's token answers set the same headers
+/// themselves, keeping verify and me free of a middleware.
 public struct NoStoreMiddleware<Context: RequestContext>: RouterMiddleware {
     public init() {}
 

@@ -57,21 +57,21 @@ public struct RealmController: Sendable {
     /// Adds the routes to `router`.
     public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let realm = router.group("t/:tenant/:environment")
-        let api = realm.group("api").add(middleware: NoStoreMiddleware())
+        let api = realm.group("api")
         api.post("token") { request, context in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
             let fields = try await RequestFields.read(from: request)
             let values = try fields.strings("username", "password")
             let pair = try await self.answer { try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1]) }
-            return Pair(access: pair.access, refresh: pair.refresh)
+            return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
         }
         api.post("token/refresh") { request, context in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
             let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
-            return Pair(access: pair.access, refresh: pair.refresh)
+            return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
         }
         api.post("token/verify") { request, context -> Response in
             let realm = try await self.realm(context)
@@ -119,6 +119,14 @@ public struct RealmController: Sendable {
                 id_token_signing_alg_values_supported: [realm.ring.active.algorithm.rawValue]
             )
         }
+    }
+
+    /// An answer carrying tokens, which no cache may keep (RFC 6749 §5.1, contract section 7).
+    static func tokenAnswer(_ pair: Pair, _ request: Request, _ context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(pair, from: request, context: context)
+        response.headers[.cacheControl] = "no-store"
+        response.headers[.pragma] = "no-cache"
+        return response
     }
 
     /// The realm of the path; the same 404 for an unknown tenant and an unknown environment.
