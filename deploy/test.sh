@@ -21,7 +21,8 @@ trap cleanup EXIT
 GATEHOUSE_TEST_DATABASE_URL="$(./deploy/postgres.sh start | tail -n 1)"
 export GATEHOUSE_TEST_DATABASE_URL
 
-swift test "$@"
+# Bounded, so a hang fails the run with the tests that were running instead of running on.
+timeout --kill-after=30 2700 swift test "$@"
 
 # The fuzzers (deploy/fuzz.sh) on the same cluster, when the whole suite ran (no filter).
 if [ $# -eq 0 ]; then

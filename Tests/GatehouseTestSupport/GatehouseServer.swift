@@ -39,11 +39,16 @@ public struct GatehouseServer: Sendable {
     ///   - path: appended to ``url``.
     ///   - body: a JSON body.
     ///   - bearer: an `Authorization: Bearer` value.
-    public func curl(_ method: String, _ path: String, body: JSONValue? = nil, bearer: String? = nil) throws -> Answer {
-        var arguments = ["-s", "-X", method, "-w", "\n%{http_code}", self.url + path]
+    ///   - maxTime: seconds before curl gives up (the answer's status is then 0).
+    public func curl(_ method: String, _ path: String, body: JSONValue? = nil, bearer: String? = nil, maxTime: Int = 30) throws -> Answer {
+        var arguments = ["curl", "-s", "--max-time", "\(maxTime)", "-X", method, "-w", "\n%{http_code}", self.url + path]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body.jsonText] }
         if let bearer { arguments += ["-H", "Authorization: Bearer \(bearer)"] }
-        let output = try Subprocess.run("/usr/bin/curl", arguments, environment: [:])
+        let output = try Subprocess.run(
+            "/usr/bin/env",
+            arguments,
+            environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        )
         let lines = output.stdout.split(separator: "\n", omittingEmptySubsequences: false)
         return Answer(status: Int(lines.last ?? "") ?? 0, body: lines.dropLast().joined(separator: "\n"))
     }

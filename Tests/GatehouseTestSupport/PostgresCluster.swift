@@ -58,4 +58,8 @@ public struct PostgresCluster: Sendable {
 public struct ClusterError: Error, CustomStringConvertible {
     public var message: String
     public var description: String { self.message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }

@@ -10,7 +10,6 @@ let gatehouse = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 
 let package = Package(
     name: "gatehouse-bench",
-    platforms: [.macOS(.v15)],
     dependencies: [
         .package(path: "../..")
     ],

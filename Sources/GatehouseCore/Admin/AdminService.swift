@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import GatehousePostgres
 
 /// What operators do to tenants, environments, users, keys and revocations, for the admin

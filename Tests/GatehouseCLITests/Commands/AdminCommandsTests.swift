@@ -6,7 +6,7 @@ import Testing
 
 /// The operators' commands give what the admin API gives: the same JSON, byte for byte
 /// where nothing changed in between, from the real binary against a real server.
-@Suite struct AdminCommandsTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminCommandsTests {
     static func run(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws -> Subprocess.Output {
         try GatehouseProcess.run(arguments, environment: environment, input: input)
     }

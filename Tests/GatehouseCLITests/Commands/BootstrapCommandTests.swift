@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// `tenant create`, `user create` and `admin-key create`: results and errors as scripts see them.
-@Suite struct BootstrapCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct BootstrapCommandTests {
     @Test func commandsReportConflictsAndBadInputOnTheFirstLineOfStderr() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]

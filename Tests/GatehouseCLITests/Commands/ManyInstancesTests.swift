@@ -7,7 +7,7 @@ import Testing
 /// Several real `gatehouse serve` processes on one PostgreSQL: rotation and revocation reach
 /// every instance, load sees no failure through rotations, database outages, `kill -9`
 /// during refreshes, and graceful shutdown.
-@Suite struct ManyInstancesTests {
+@Suite(.timeLimit(.minutes(5))) struct ManyInstancesTests {
     /// A bootstrapped database: tenant demo/prod without throttles, user alice, a global admin key.
     struct Deployment {
         var environment: [String: String]
@@ -49,17 +49,17 @@ import Testing
         return (answer.json["access"]?.stringValue ?? "", answer.json["refresh"]?.stringValue ?? "")
     }
 
-    static func within(_ limit: Duration, _ condition: () throws -> Bool) async throws -> Duration {
-        let started = ContinuousClock.now
-        while ContinuousClock.now - started < limit {
-            if try condition() { return ContinuousClock.now - started }
+    /// Waits until `condition` holds; throws once `limit` has passed without it.
+    static func within(_ limit: Duration, _ condition: () throws -> Bool) async throws {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            if try condition() { return }
             try await Task.sleep(for: .milliseconds(10))
         }
-        Issue.record("condition not met within \(limit)")
-        return limit
+        throw ClusterError(message: "condition not met within \(limit)")
     }
 
-    @Test func aRotationAndARevocationOnOneInstanceReachTheOtherWithinASecond() async throws {
+    @Test func aRotationAndARevocationOnOneInstanceReachTheOther() async throws {
         let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
         defer { a.stop(signal: SIGKILL) }
@@ -77,15 +77,14 @@ import Testing
             bearer: deployment.adminKey
         )
         let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
-        let signed = try await Self.within(.seconds(1)) {
+        // How fast is deploy/bench/propagation.sh's to measure; here, that it happens.
+        try await Self.within(.seconds(10)) {
             TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
         }
-        #expect(signed < .seconds(1))
 
         let revoked = try a.curl("POST", "/admin/v1/tenants/demo/revocations", body: ["usernames": ["alice"]], bearer: deployment.adminKey)
         #expect(revoked.json["users"] == 1)
-        let refused = try await Self.within(.seconds(1)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
-        #expect(refused < .seconds(1))
+        try await Self.within(.seconds(10)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
     }
 
     @Test func immediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
@@ -130,7 +129,7 @@ import Testing
             kids.insert(rotated.json["active"]?.objectValue?["kid"]?.stringValue ?? "")
             try await Task.sleep(for: .milliseconds(150))
         }
-        FileManager.default.createFile(atPath: stop, contents: nil)
+        _ = FileManager.default.createFile(atPath: stop, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: stop) }
         var lines: [Substring] = []
         for client in clients { lines += try client.wait().stdout.split(separator: "\n") }
@@ -156,16 +155,14 @@ import Testing
             #expect(try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
             #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
         }
-        let started = ContinuousClock.now
-        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+        // At once, not after the pool's wait: curl gives up (status 0) before that would end.
+        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"], maxTime: 4)
         #expect(login.status == 503 && login.json["code"] == "unavailable")
-        #expect(ContinuousClock.now - started < .seconds(3))
         #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 503)
         #expect(try server.curl("GET", "/readyz").status == 503)
 
         try cluster.startAgain()
-        let recovered = try await Self.within(.seconds(10)) { try Self.login(server).access.isEmpty == false }
-        #expect(recovered < .seconds(10))
+        try await Self.within(.seconds(30)) { try Self.login(server).access.isEmpty == false }
         #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
     }
 

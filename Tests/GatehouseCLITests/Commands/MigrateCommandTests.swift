@@ -3,7 +3,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct MigrateCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct MigrateCommandTests {
     @Test func twoProcessesMigratingAtOnceApplyEachFileOnce() async throws {
         let url = try await TestPostgres.makeDatabase()
         let runs = try await withThrowingTaskGroup(of: Subprocess.Output.self) { group in

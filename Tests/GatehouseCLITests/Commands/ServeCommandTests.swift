@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// The real `gatehouse` binary, bootstrapped with its own commands and served on a real socket.
-@Suite struct ServeCommandTests {
+@Suite(.timeLimit(.minutes(5))) struct ServeCommandTests {
     @Test func theBootstrappedRealmServesTheSeedFlowAndPyJWTVerifiesItsTokens() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = [

@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// Two instances on one database: each one's caches follow changes made through the other.
-@Suite struct ChangeFeedTests {
+@Suite(.timeLimit(.minutes(5))) struct ChangeFeedTests {
     /// A second instance: its own caches, kept current by its own change feed.
     struct Instance {
         let tokens: TokenService
@@ -22,7 +22,7 @@ import Testing
         )
     }
 
-    @Test func aRevokedUserIsRejectedByTheOtherInstanceWithinASecond() async throws {
+    @Test func aRevokedUserIsRejectedByTheOtherInstance() async throws {
         try await TestDeployment.with { deployment in
             let other = try Self.secondInstance(deployment)
             defer { other.feed.cancel() }
@@ -33,15 +33,19 @@ import Testing
             _ = try await other.tokens.authenticate(in: otherRealm, accessToken: pair.access)
 
             try await deployment.database.query("UPDATE users SET revoked_before = clock_timestamp() WHERE username = 'alice'")
-            let started = ContinuousClock.now
-            try await deployment.eventually(within: .seconds(1)) {
-                (try? await other.tokens.authenticate(in: otherRealm, accessToken: pair.access)) == nil
+            // How fast is for deploy/bench/propagation.sh; here, that it happens, refused as revoked.
+            try await deployment.eventually(within: .seconds(10)) {
+                do {
+                    _ = try await other.tokens.authenticate(in: otherRealm, accessToken: pair.access)
+                    return false
+                } catch TokenService.Failure.token(.revoked) {
+                    return true
+                }
             }
-            #expect(ContinuousClock.now - started < .seconds(1))
         }
     }
 
-    @Test func aNewKeyReachesTheOtherInstanceWithinASecond() async throws {
+    @Test func aNewKeyReachesTheOtherInstance() async throws {
         try await TestDeployment.with { deployment in
             let other = try Self.secondInstance(deployment)
             defer { other.feed.cancel() }
@@ -60,7 +64,7 @@ import Testing
                     state: .active
                 )
             }
-            try await deployment.eventually(within: .seconds(1)) {
+            try await deployment.eventually(within: .seconds(10)) {
                 try await other.tokens.realms.realm(tenant: "demo", environment: "prod")?.ring.active.kid != before.ring.active.kid
             }
         }

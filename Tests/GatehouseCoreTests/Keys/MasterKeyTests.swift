@@ -3,7 +3,7 @@ import GatehouseCore
 import JWTKit
 import Testing
 
-@Suite struct MasterKeyTests {
+@Suite(.timeLimit(.minutes(5))) struct MasterKeyTests {
     @Test func sealedKeysOpenOnlyWithTheSameMasterKeyAndKid() throws {
         let (key, text) = MasterKey.generate()
         let sealed = try key.seal(Data("private".utf8), kid: "kid-1")

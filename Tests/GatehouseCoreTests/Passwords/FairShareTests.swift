@@ -5,7 +5,7 @@ import Testing
 
 /// Bulk hashing's share of the threads goes round the tenants: one tenant's long import
 /// does not make another's wait behind all of it.
-@Suite struct FairShareTests {
+@Suite(.timeLimit(.minutes(5))) struct FairShareTests {
     /// Who was served, in order, and whether the first holder holds its permit.
     final class Record: Sendable {
         let served = Mutex<[UUID]>([])

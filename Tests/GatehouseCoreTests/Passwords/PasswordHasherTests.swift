@@ -4,7 +4,7 @@ import GatehouseTestSupport
 import NIOPosix
 import Testing
 
-@Suite struct PasswordHasherTests {
+@Suite(.timeLimit(.minutes(5))) struct PasswordHasherTests {
     @Test func argon2idHashesVerifyAndCarryTheirParameters() async throws {
         let hasher = try TestDeployment.hasher()
         let hash = try await hasher.hash("correct horse ⚡")

@@ -4,7 +4,7 @@ import GatehouseTestSupport
 import Testing
 
 /// Imported hashes carry their own cost: beyond the bounds, none is ever computed.
-@Suite struct StoredPasswordHashTests {
+@Suite(.timeLimit(.minutes(5))) struct StoredPasswordHashTests {
     static let salt = "c2FsdHNhbHRzYWx0c2FsdA"
     static let tag = "aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g"
     /// 32 bytes in padded base64, as Django stores the derived key.

@@ -6,7 +6,7 @@ import Testing
 
 /// Unknown realms and unknown kids cost the database a bounded amount, and never keep a
 /// genuine new key from verifying.
-@Suite struct RealmDirectoryTests {
+@Suite(.timeLimit(.minutes(5))) struct RealmDirectoryTests {
     @Test func anUnknownRealmIsRememberedUntilItsTimeOrANotification() async throws {
         try await TestDeployment.with { deployment in
             // Directories with no change feed: only their own memory answers meanwhile.

@@ -4,7 +4,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct RealmTests {
+@Suite(.timeLimit(.minutes(5))) struct RealmTests {
     @Test func aRememberedAccessTokenIsStillCheckedForExpiryAndType() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()

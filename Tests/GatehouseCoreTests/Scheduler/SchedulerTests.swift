@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// The scheduler: scheduled and staged rotation, retirement, purging, one at a time.
-@Suite struct SchedulerTests {
+@Suite(.timeLimit(.minutes(5))) struct SchedulerTests {
     static func scheduler(_ deployment: TestDeployment) -> Scheduler {
         Scheduler(database: deployment.database, keys: deployment.keys)
     }

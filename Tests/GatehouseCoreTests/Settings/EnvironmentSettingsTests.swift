@@ -1,7 +1,7 @@
 import GatehouseCore
 import Testing
 
-@Suite struct EnvironmentSettingsTests {
+@Suite(.timeLimit(.minutes(5))) struct EnvironmentSettingsTests {
     @Test func theDefaultsAreTheContracts() {
         let json = EnvironmentSettings().json
         #expect(json["access_token_lifetime"] == 900)

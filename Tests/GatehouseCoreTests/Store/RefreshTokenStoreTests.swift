@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// Family revocation against rotations committing at the same time.
-@Suite struct RefreshTokenStoreTests {
+@Suite(.timeLimit(.minutes(5))) struct RefreshTokenStoreTests {
     @Test(.timeLimit(.minutes(1)))
     func revokingAFamilyCatchesTheChildOfARotationCommittingMeanwhile() async throws {
         try await TestDeployment.with { deployment in

@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import Testing
 
 /// Throttles shared through PostgreSQL: instances together admit the rate once.
-@Suite struct SharedThrottleTests {
+@Suite(.timeLimit(.minutes(5))) struct SharedThrottleTests {
     @Test func twoInstancesTogetherAdmitTheRateAndThenRefuseLocally() async throws {
         try await TestDeployment.with { deployment in
             let clock = DatabaseClock()

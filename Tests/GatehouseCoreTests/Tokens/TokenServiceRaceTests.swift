@@ -6,7 +6,7 @@ import Testing
 
 /// What happens when requests race each other or the operators: replays, password changes
 /// during a login, clocks that disagree.
-@Suite struct TokenServiceRaceTests {
+@Suite(.timeLimit(.minutes(5))) struct TokenServiceRaceTests {
     @Test(.timeLimit(.minutes(2)))
     func aReplayAtTheSameMomentAsTheRotationRevokesTheFamily() async throws {
         try await TestDeployment.with { deployment in

@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// The audit log: admin actions and security events, filtered and paged, never secrets.
-@Suite struct AdminAuditRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminAuditRoutesTests {
     @Test func adminActionsAndSecurityEventsAreRecordedWithoutSecrets() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.testAdmin { admin in
@@ -24,7 +24,7 @@ import Testing
                 _ = try await admin.realm().post("/api/token/refresh/", json: ["refresh": .string(refresh)])
 
                 let log = try await admin.call(.get, "/audit?tenant=demo")
-                let actions = log.items.compactMap { $0["action"]?.stringValue }
+                let actions = try log.items.compactMap { $0["action"]?.stringValue }
                 #expect(actions == ["refresh.reuse", "login.failure_burst", "key.rotate", "user.update", "user.create"], "\(actions)")
                 let burst = try #require(log.items.first { $0["action"] == "login.failure_burst" })
                 #expect(burst["target"] == "alice" && burst["actor"] == "system")
@@ -43,12 +43,12 @@ import Testing
                 #expect(try await admin.call(.get, "/audit?tenant=demo&action=key.rotate").items.count == 1)
                 #expect(try await admin.call(.get, "/audit?tenant=other").items.isEmpty)
                 let future = try await admin.call(.get, "/audit?tenant=demo&since=2999-01-01T00:00:00Z")
-                #expect(future.items.isEmpty)
+                #expect(try future.items.isEmpty)
                 var collected: [String] = []
                 var cursor: String?
                 repeat {
                     let page = try await admin.call(.get, "/audit?tenant=demo&limit=2" + (cursor.map { "&cursor=\($0)" } ?? ""))
-                    collected += page.items.compactMap { $0["action"]?.stringValue }
+                    collected += try page.items.compactMap { $0["action"]?.stringValue }
                     cursor = page["next_cursor"]
                 } while cursor != nil
                 #expect(collected == actions)

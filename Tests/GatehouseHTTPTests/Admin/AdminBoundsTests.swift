@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// What a tenant's admin may do to what all tenants share: bounded settings, counts, throttles.
-@Suite struct AdminBoundsTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminBoundsTests {
     @Test func settingsHaveUpperBoundsAndOnlyAGlobalKeySwitchesAThrottleOff() async throws {
         try await TestDeployment.with { deployment in
             let scoped = try await deployment.adminKey(scopedTo: "demo")

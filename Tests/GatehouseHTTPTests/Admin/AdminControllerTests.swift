@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// The admin API's keys and scopes, tenants and environments.
-@Suite struct AdminControllerTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminControllerTests {
     @Test func withoutAValidKeyEveryRouteIs401AndAScopedKeyIs403OutsideItsTenant() async throws {
         try await TestDeployment.with { deployment in
             let scoped = try await deployment.adminKey(scopedTo: "demo")
@@ -40,7 +40,7 @@ import Testing
                 #expect(created.json["environments"] == ["dev", "prod"])
                 for environment in ["prod", "dev"] {
                     let keys = try await admin.call(.get, "/tenants/acme/environments/\(environment)/keys")
-                    #expect(keys.items.map { $0["state"] } == ["active"])
+                    #expect(try keys.items.map { $0["state"] } == ["active"])
                 }
                 #expect(try await admin.call(.post, "/tenants", json: ["slug": "acme"]).code == "conflict")
                 for (body, field) in [
@@ -53,10 +53,10 @@ import Testing
                 #expect(try await admin.call(.get, "/tenants/ok").status == .notFound)
 
                 let first = try await admin.call(.get, "/tenants?limit=2")
-                #expect(first.items.map { $0["slug"] } == ["acme", "demo"])
+                #expect(try first.items.map { $0["slug"] } == ["acme", "demo"])
                 let cursor = try #require(first["next_cursor"])
                 let second = try await admin.call(.get, "/tenants?limit=2&cursor=\(cursor)")
-                #expect(second.items.map { $0["slug"] } == ["other"] && second.json["next_cursor"] == .null)
+                #expect(try second.items.map { $0["slug"] } == ["other"] && second.json["next_cursor"] == .null)
                 #expect(try await admin.call(.get, "/tenants?limit=0").status == .badRequest)
                 #expect(try await admin.call(.get, "/tenants?cursor=%25%25").status == .badRequest)
 

@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// Bulk import: a report of every line that was not created, and why.
-@Suite struct AdminImportRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminImportRoutesTests {
     static let django = "pbkdf2_sha256$1000$salty$" + Data(repeating: 1, count: 32).base64EncodedString()
 
     @Test func anImportWithMixedLinesCreatesTheGoodOnesAndSaysWhyNotTheRest() async throws {
@@ -52,7 +52,7 @@ import Testing
                 #expect(TokenInspection.claims(try #require(bea["access"]))["team"] == "red")
                 #expect(try await admin.realm().post("/api/token/", json: ["username": "hal", "password": "pw"]).code == "no_active_account")
                 let cid = try await admin.call(.get, "/tenants/demo/users?username=cid")
-                #expect(cid.items.count == 1)
+                #expect(try cid.items.count == 1)
                 // alice was skipped, not overwritten.
                 _ = try await admin.realm().login("alice", "secret")
                 // Running the same import again creates nothing.

@@ -6,7 +6,7 @@ import HTTPTypes
 import Testing
 
 /// Bulk revocation: exact counts, unknown names reported, one environment or all.
-@Suite struct AdminRevocationRoutesTests {
+@Suite(.timeLimit(.minutes(5))) struct AdminRevocationRoutesTests {
     /// Imports `count` users `u0...` with one pre-hashed password and gives each two
     /// outstanding refresh tokens in demo/prod, straight in the database.
     static func seed(_ count: Int, _ deployment: TestDeployment, _ admin: AdminTestClient) async throws {

@@ -31,10 +31,12 @@ struct AdminTestClient {
 }
 
 extension Answer {
-    /// `items` of a list answer.
+    /// `items` of a list answer; any other answer throws, so "is empty" can never pass on an error.
     var items: [[String: JSONValue]] {
-        guard case .array(let items) = self.json["items"] else { return [] }
-        return items.compactMap(\.objectValue)
+        get throws {
+            guard self.status == .ok, case .array(let items) = self.json["items"] else { throw UnexpectedAnswer(self) }
+            return items.compactMap(\.objectValue)
+        }
     }
 }
 

@@ -7,7 +7,7 @@ import Hummingbird
 import Testing
 
 /// The OpenAPI document: served, and complete.
-@Suite struct OpenAPIControllerTests {
+@Suite(.timeLimit(.minutes(5))) struct OpenAPIControllerTests {
     /// `/t/:tenant/:environment/api/token` → `/t/{tenant}/{environment}/api/token`.
     static func template(_ path: String) -> String {
         let segments = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }

@@ -5,7 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
-@Suite struct HealthControllerTests {
+@Suite(.timeLimit(.minutes(5))) struct HealthControllerTests {
     @Test func healthAndReadinessAnswerWhenTheDatabaseDoes() async throws {
         try await TestPostgres.withClient(migrated: true) { client in
             let app = Application(router: Self.router(client))

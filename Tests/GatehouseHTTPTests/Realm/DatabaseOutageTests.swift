@@ -10,7 +10,7 @@ import Testing
 
 /// With PostgreSQL stopped, verify and me answer from the caches and the endpoints that need
 /// the database answer 503 `unavailable` at once; when it is back, everything recovers.
-@Suite struct DatabaseOutageTests {
+@Suite(.timeLimit(.minutes(5))) struct DatabaseOutageTests {
     @Test func cachedPathsAnswerAndTheRestIs503UntilTheDatabaseIsBack() async throws {
         let cluster = try await PostgresCluster.start()
         defer { cluster.destroy() }

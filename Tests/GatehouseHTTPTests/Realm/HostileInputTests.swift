@@ -7,7 +7,7 @@ import Testing
 
 /// Input PostgreSQL cannot store, or that is larger than anything real: a 400 naming the
 /// field, never a 500, and nothing kept.
-@Suite struct HostileInputTests {
+@Suite(.timeLimit(.minutes(5))) struct HostileInputTests {
     @Test func aNulByteInALoginIsA400NamingTheField() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.test { api in

@@ -5,7 +5,7 @@ import GatehouseTestSupport
 import HTTPTypes
 import Testing
 
-@Suite struct RealmControllerTests {
+@Suite(.timeLimit(.minutes(5))) struct RealmControllerTests {
     @Test func theSeedFlowWorksEndToEnd() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.test { api in

@@ -6,7 +6,7 @@ import GatehouseTestSupport
 import HTTPTypes
 import Testing
 
-@Suite struct RealmSettingsTests {
+@Suite(.timeLimit(.minutes(5))) struct RealmSettingsTests {
     @Test(arguments: ["EdDSA", "RS256", "HS256"])
     func everyAlgorithmSignsAndVerifies(algorithm: String) async throws {
         try await TestDeployment.with(settings: ["algorithm": .string(algorithm)]) { deployment in

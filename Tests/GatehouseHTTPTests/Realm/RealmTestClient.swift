@@ -18,6 +18,17 @@ struct Answer {
     var code: String? { self["code"] }
 }
 
+/// An answer a helper did not expect: it throws rather than read as empty.
+struct UnexpectedAnswer: Error, CustomStringConvertible {
+    let answer: Answer
+
+    init(_ answer: Answer) {
+        self.answer = answer
+    }
+
+    var description: String { "unexpected answer \(self.answer.status): \(self.answer.json)" }
+}
+
 /// Calls the realm API of a ``TestDeployment`` through a Hummingbird test client.
 struct RealmTestClient {
     let client: any TestClientProtocol

@@ -9,7 +9,7 @@ import Testing
 
 /// Throttles as clients meet them: by address through trusted proxies only, and failed
 /// logins per username from any number of addresses.
-@Suite struct RealmThrottleTests {
+@Suite(.timeLimit(.minutes(5))) struct RealmThrottleTests {
 
     @Test func forwardedForCountsOnlyFromATrustedProxy() async throws {
         try await TestDeployment.with(settings: ["throttle_anon": "3/day"]) { deployment in

@@ -6,7 +6,7 @@ import GatehouseTestSupport
 import HTTPTypes
 import Testing
 
-@Suite struct RefreshRotationTests {
+@Suite(.timeLimit(.minutes(5))) struct RefreshRotationTests {
     @Test func ofFiftyConcurrentRefreshesOfOneTokenExactlyOneWins() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.test { api in

@@ -5,7 +5,7 @@ import NIOCore
 import Testing
 
 /// The address a throttle counts: the peer, unless a trusted proxy forwarded the request.
-@Suite struct ClientAddressTests {
+@Suite(.timeLimit(.minutes(5))) struct ClientAddressTests {
     static func request(forwardedFor: [String]) -> Request {
         var head = HTTPRequest(method: .get, scheme: "http", authority: "gatehouse.test", path: "/")
         for value in forwardedFor { head.headerFields.append(HTTPField(name: HTTPField.Name("X-Forwarded-For")!, value: value)) }

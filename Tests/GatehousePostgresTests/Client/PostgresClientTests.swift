@@ -3,7 +3,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct PostgresClientTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresClientTests {
     @Test func manyConcurrentQueriesShareASmallPool() async throws {
         let url = try await TestPostgres.makeDatabase()
         let applicationName = "pool-test-\(UUID().uuidString.prefix(8))"

@@ -3,7 +3,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct PostgresDataTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresDataTests {
     @Test func everyTypeRoundTripsWithNullsAndUnicode() async throws {
         try await TestPostgres.withClient { client in
             try await client.query(

@@ -2,7 +2,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct PostgresListenerTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresListenerTests {
     @Test func aNotifyReachesTheListener() async throws {
         let url = try await TestPostgres.makeDatabase()
         let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1))

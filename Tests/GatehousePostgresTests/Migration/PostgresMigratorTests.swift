@@ -3,7 +3,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite struct PostgresMigratorTests {
+@Suite(.timeLimit(.minutes(5))) struct PostgresMigratorTests {
     @Test func migratingTwiceChangesNothing() async throws {
         try await TestPostgres.withClient { client in
             let migrations = try TestPostgres.migrations()

@@ -4,7 +4,7 @@ import GatehouseTestSupport
 import Testing
 
 /// The constraints of `sql/` make the contract's bad states impossible, whatever code writes.
-@Suite struct SchemaTests {
+@Suite(.timeLimit(.minutes(5))) struct SchemaTests {
     struct Realm {
         var tenant: UUID
         var environment: UUID
