@@ -98,12 +98,16 @@ extension AdminService {
             let tenantID = try await self.tenantID(tenant, actor: actor, on: connection)
             let userID = try await self.user(tenantID: tenantID, id: id, on: connection).id
             let revoke = hash != nil || changes.isActive == false
+            // The revocation instant is read once the row is ours (locked first, then
+            // clock_timestamp(), not the transaction's start): a login holding the row
+            // commits first, and the token it recorded has an earlier iat.
+            try await connection.query("SELECT 1 FROM users WHERE tenant_id = \(tenantID) AND id = \(userID) FOR NO KEY UPDATE")
             try await connection.query(
                 """
                 UPDATE users SET password_hash = coalesce(\(hash), password_hash), is_active = coalesce(\(changes.isActive), is_active),
                                  role = coalesce(\(changes.role), role),
                                  claims = coalesce(\(changes.claims.map { PostgresJSONB(JSONValue.object($0).jsonText) }), claims),
-                                 revoked_before = CASE WHEN \(revoke) THEN now() ELSE revoked_before END, updated_at = now()
+                                 revoked_before = CASE WHEN \(revoke) THEN clock_timestamp() ELSE revoked_before END, updated_at = now()
                 WHERE tenant_id = \(tenantID) AND id = \(userID)
                 """
             )

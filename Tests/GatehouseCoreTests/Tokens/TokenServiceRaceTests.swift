@@ -59,6 +59,32 @@ import Testing
         }
     }
 
+    @Test func aPasswordChangeWaitingForALoginRevokesWhatTheLoginIssued() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let alice = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            let id = alice.id.uuidString.lowercased()
+            // A login holds alice's row, as its recording statement does, while a password change starts.
+            let issuedAt = try await deployment.database.withTransaction { connection in
+                try await connection.query("SELECT 1 FROM users WHERE id = \(alice.id) FOR NO KEY UPDATE")
+                let change = Task {
+                    try await deployment.admin.updateUser(tenant: "demo", id: id, changes: .init(password: "changed"), actor: .cli)
+                }
+                try await deployment.eventually(within: .seconds(20)) {
+                    try await deployment.database.query(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    ).single(Int.self) > 0
+                }
+                // The login's token is issued now, after the change began and before it could write.
+                let issuedAt = try await connection.query("SELECT clock_timestamp()").single(Date.self)
+                return (issuedAt, change)
+            }
+            _ = try await issuedAt.1.value
+            let revokedBefore = try await deployment.database.query("SELECT revoked_before FROM users WHERE id = \(alice.id)").single(Date?.self)
+            #expect(try #require(revokedBefore) > issuedAt.0)
+        }
+    }
+
     @Test func aDeactivationDuringALoginLeavesNoToken() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
