@@ -18,6 +18,13 @@ import Testing
         base64URL(Array(JSONValue.object(value).jsonText.utf8))
     }
 
+    /// A token of `claims` signed with `key` itself, the header as the service writes it plus `extra`.
+    static func signed(_ claims: [String: JSONValue], with key: KeyRing.Key, header extra: [String: JSONValue] = [:]) throws -> String {
+        let header = Self.json(["alg": .string(key.algorithm.rawValue), "typ": "at+jwt", "kid": .string(key.kid)].merging(extra) { $1 })
+        let input = header + "." + Self.json(claims)
+        return input + "." + Self.base64URL(try key.signer.sign(Array(input.utf8)))
+    }
+
     /// Expects 401 token_not_valid from verify and from me.
     static func expectRefused(_ token: String, _ api: RealmTestClient, _ comment: Comment) async throws {
         let verify = try await api.post("/api/token/verify/", json: ["token": .string(token)])
@@ -37,9 +44,7 @@ import Testing
                 let (_, claims) = try RealmControllerTests.decode(access)
                 let key = realm.ring.active
                 func signed(header extra: [String: JSONValue] = [:], claims changes: [String: JSONValue] = [:]) throws -> String {
-                    let header = Self.json(["alg": .string(key.algorithm.rawValue), "typ": "at+jwt", "kid": .string(key.kid)].merging(extra) { $1 })
-                    let input = header + "." + Self.json(claims.merging(changes) { $1 })
-                    return input + "." + Self.base64URL(try key.signer.sign(Array(input.utf8)))
+                    try Self.signed(claims.merging(changes) { $1 }, with: key, header: extra)
                 }
                 // The harness can see an acceptance: the same claims, re-signed, pass.
                 #expect(try await api.send(.get, "/api/me/", bearer: try signed()).status == .ok)

@@ -3,7 +3,6 @@ import GatehouseCore
 import GatehousePostgres
 import GatehouseTestSupport
 import HTTPTypes
-import JWTKit
 import Testing
 
 /// Settings whose effect had no test: rotation without blacklisting, `update_last_login`
@@ -71,9 +70,7 @@ import Testing
                 let (_, claims) = try RealmControllerTests.decode(access)
                 let key = realm.ring.active
                 func signed(_ claims: [String: JSONValue]) throws -> String {
-                    let header = ForgedTokenTests.json(["alg": .string(key.algorithm.rawValue), "typ": "at+jwt", "kid": .string(key.kid)])
-                    let input = header + "." + ForgedTokenTests.json(claims)
-                    return input + "." + ForgedTokenTests.base64URL(try key.signer.sign(Array(input.utf8)))
+                    try ForgedTokenTests.signed(claims, with: key)
                 }
                 #expect(try await api.send(.get, "/api/me/", bearer: try signed(claims)).status == .ok)
                 var wrongIssuer = claims
