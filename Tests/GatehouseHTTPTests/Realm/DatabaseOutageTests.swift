@@ -14,7 +14,10 @@ import Testing
     @Test func cachedPathsAnswerAndTheRestIs503UntilTheDatabaseIsBack() async throws {
         let cluster = try await PostgresCluster.start()
         defer { cluster.destroy() }
-        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: cluster.url, poolSize: 4)) { database in
+        // The pool may wait ten minutes for a connection and libpq as long to connect, longer
+        // than the test may run: an answer at all comes without waiting either out.
+        let configuration = PostgresConfiguration(connectionString: cluster.url, poolSize: 4, acquireTimeout: .seconds(600), connectTimeout: 600)
+        try await PostgresClient.withClient(configuration: configuration) { database in
             try await PostgresMigrator(client: database).migrate(try TestPostgres.migrations())
             let keys = KeyStore(masterKey: MasterKey.generate().key)
             let tenant = try await TenantStore(database: database).create(slug: "demo", keys: keys)
@@ -34,16 +37,10 @@ import Testing
                 try cluster.stop()
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .ok)
-                // Each answer comes without waiting out the pool's 5 s acquire timeout or
-                // libpq's 5 s connect timeout (a generous bound: the suite shares 2 cores).
-                var started = ContinuousClock.now
                 let login = try await api.post("/api/token/", json: ["username": "alice", "password": "secret"])
                 #expect(login.status == .serviceUnavailable && login.code == "unavailable")
-                #expect(ContinuousClock.now - started < .seconds(4))
-                started = ContinuousClock.now
                 let refreshed = try await api.post("/api/token/refresh/", json: ["refresh": .string(refresh)])
                 #expect(refreshed.status == .serviceUnavailable && refreshed.code == "unavailable")
-                #expect(ContinuousClock.now - started < .seconds(4))
                 #expect(try await RealmTestClient(client: client, base: "").send(.get, "/readyz").status == .serviceUnavailable)
 
                 try cluster.startAgain()
