@@ -44,13 +44,13 @@ public enum TestPostgres {
     public static func makeDatabase(migrated: Bool = false) async throws -> String {
         let serverURL = try await self.serverURL()
         let name = "test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
-        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: serverURL, poolSize: 1)) {
+        _ = try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: serverURL, poolSize: 1)) {
             // CREATE DATABASE takes no parameters; the name is generated above.
             try await $0.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"))
         }
         let url = Self.url(serverURL, database: name)
         if migrated {
-            try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) {
+            _ = try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) {
                 try await PostgresMigrator(client: $0).migrate(try self.migrations())
             }
         }
