@@ -53,6 +53,22 @@ import Testing
         #expect(server.stop(signal: SIGTERM) == 0)
     }
 
+    @Test func serveRefusesATrustedProxyThatIsNotAnAddressBlockNamingIt() async throws {
+        let url = try await TestPostgres.makeDatabase(migrated: true)
+        let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
+        let flag = try GatehouseProcess.run(
+            ["serve", "--port", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "10.0.0.0/33"],
+            environment: environment
+        )
+        #expect(flag.status != 0)
+        #expect(flag.stderr.split(separator: "\n").first?.contains("10.0.0.0/33") == true, "\(flag.stderr)")
+        var fromEnvironment = environment
+        fromEnvironment["GATEHOUSE_TRUSTED_PROXIES"] = "192.0.2.1, proxy.internal"
+        let variable = try GatehouseProcess.run(["serve", "--port", "1"], environment: fromEnvironment)
+        #expect(variable.status != 0)
+        #expect(variable.stderr.split(separator: "\n").first?.contains("proxy.internal") == true, "\(variable.stderr)")
+    }
+
     @Test func serveRefusesToStartWithoutAMasterKey() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let run = try GatehouseProcess.run(["serve", "--port", "1"], environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": ""])

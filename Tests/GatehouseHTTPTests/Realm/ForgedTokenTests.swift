@@ -33,9 +33,9 @@ import Testing
         #expect(me.status == .unauthorized && me.code == "token_not_valid", comment)
     }
 
-    /// Tokens signed with the realm's own key whose header or claims the RFCs refuse, as
-    /// the JWT fuzzer found them accepted: `nbf` in the future, `crit`, an `aud` in a realm
-    /// without an audience.
+    /// Tokens signed with the realm's own key whose header or claims are wrong: those the
+    /// JWT fuzzer found accepted (`nbf` in the future, `crit`, an `aud` in a realm without an
+    /// audience), another issuer, `sub` ≠ `user_id`, required claims missing.
     @Test func signedTokensWithClaimsTheRFCsRefuseAreRefused() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
@@ -55,6 +55,14 @@ import Testing
                 try await Self.expectRefused(try signed(header: ["crit": ["b64"], "b64": false]), api, "crit b64")
                 try await Self.expectRefused(try signed(header: ["crit": "x-gh"]), api, "crit not a list")
                 try await Self.expectRefused(try signed(claims: ["aud": "someone-else"]), api, "aud without an audience")
+                // Another issuer, a sub that is not user_id, each required claim missing.
+                try await Self.expectRefused(try signed(claims: ["iss": "http://elsewhere.test/t/demo/prod"]), api, "another issuer")
+                try await Self.expectRefused(try signed(claims: ["sub": .string(UUID().uuidString.lowercased())]), api, "sub is not user_id")
+                for missing in ["token_type", "iss", "sub", "user_id", "exp", "iat", "jti"] {
+                    var without = claims
+                    without[missing] = nil
+                    try await Self.expectRefused(try Self.signed(without, with: key), api, "without \(missing)")
+                }
             }
         }
     }
