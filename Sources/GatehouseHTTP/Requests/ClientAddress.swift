@@ -86,22 +86,20 @@ public struct ClientAddress: Sendable {
     static func bytes(_ text: String) -> [UInt8]? {
         var text = Substring(text)
         if text.hasPrefix("["), text.hasSuffix("]") { text = text.dropFirst().dropLast() }
-        var v4 = in_addr()
-        if inet_pton(AF_INET, String(text), &v4) == 1 {
-            return withUnsafeBytes(of: &v4) { Array($0) }
-        }
-        var v6 = in6_addr()
-        guard inet_pton(AF_INET6, String(text), &v6) == 1 else { return nil }
-        let bytes = withUnsafeBytes(of: &v6) { Array($0) }
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, String(text), &v4) == 1 { return v4 }
+        var bytes = [UInt8](repeating: 0, count: 16)
+        guard inet_pton(AF_INET6, String(text), &bytes) == 1 else { return nil }
         if bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes.suffix(4)) }
         return bytes
     }
 
     /// The canonical text of 4 or 16 address bytes, so one client has one spelling.
     static func text(_ bytes: [UInt8]) -> String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        // INET6_ADDRSTRLEN: the longest IPv6 text with its terminating NUL.
+        var buffer = [CChar](repeating: 0, count: 46)
         let family = bytes.count == 4 ? AF_INET : AF_INET6
-        let written = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }
+        let written = bytes.withUnsafeBytes { inet_ntop(family, $0.baseAddress, &buffer, UInt32(buffer.count)) }
         guard written != nil else { return "unknown" }
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
