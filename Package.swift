@@ -117,6 +117,22 @@ let package = Package(
             path: "Tests/GatehouseTestSupport",
             swiftSettings: swiftSettings
         ),
+        // Unit tests: no PostgreSQL, seconds to run (`swift test --filter GatehouseUnitTests`).
+        .testTarget(
+            name: "GatehouseUnitTests",
+            dependencies: [
+                "GatehouseCore",
+                "GatehouseHTTP",
+                "GatehousePostgres",
+                "GatehouseTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The suites below run against the PostgreSQL the test command starts.
         .testTarget(
             name: "GatehousePostgresTests",
             dependencies: ["GatehousePostgres", "GatehouseTestSupport"],

@@ -26,7 +26,7 @@ public enum GatehouseApplication {
         HealthController(database: database).register(on: router)
         MetricsController(metrics: metrics).register(on: router)
         RealmController(tokens: tokens, clientAddress: clientAddress).register(on: router)
-        AdminController(admin: admin, adminKeys: AdminKeyStore(database: database)).register(on: router)
+        AdminController(admin: admin, adminKeys: AdminAPIKeyStore(database: database)).register(on: router)
         OpenAPIController().register(on: router)
         return router
     }

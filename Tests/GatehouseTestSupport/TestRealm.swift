@@ -12,7 +12,7 @@ public struct TestDeployment: Sendable {
     public let tokens: TokenService
     /// The operators' operations, on the same caches as ``tokens``.
     public let admin: AdminService
-    public let keys: KeyStore
+    public let keys: SigningKeyStore
     public let users: UserStore
     public let publicURL = "http://gatehouse.test"
 
@@ -39,7 +39,7 @@ public struct TestDeployment: Sendable {
     ) async throws -> Result {
         try await TestPostgres.withClient(migrated: true, poolSize: 8) { database in
             let masterKey = MasterKey.generate().key
-            let keys = KeyStore(masterKey: masterKey)
+            let keys = SigningKeyStore(masterKey: masterKey)
             let tenants = TenantStore(database: database)
             let demo = try await tenants.create(slug: "demo", environments: ["staging"], keys: keys)
             try await database.withTransaction { connection in
@@ -102,6 +102,20 @@ public struct TestDeployment: Sendable {
         while try await !condition() {
             guard ContinuousClock.now < deadline else { throw ClusterError(message: "condition not met within \(timeout)") }
             try await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    /// Changes a realm's key ring straight in the database, as another instance would: this
+    /// instance's caches hear of it only through PostgreSQL's notification.
+    public func changeRingInTheDatabase(_ realm: Realm, _ event: KeyLifecycle.Event) async throws {
+        try await self.database.withTransaction { connection in
+            var lifecycle = try await self.keys.lifecycle(
+                tenantID: realm.tenantID,
+                environmentID: realm.environmentID,
+                policy: KeyLifecycle.Policy(realm.settings),
+                on: connection
+            )
+            try await self.keys.run(try lifecycle.handle(event), tenantID: realm.tenantID, environmentID: realm.environmentID, on: connection)
         }
     }
 

@@ -35,7 +35,7 @@ struct AdminKeyCommand: AsyncParsableCommand {
                     tenantID = id
                 }
                 do {
-                    print(try await AdminKeyStore(database: client).create(name: self.name, tenantID: tenantID))
+                    print(try await AdminAPIKeyStore(database: client).create(name: self.name, tenantID: tenantID))
                 } catch let error as PostgresError where error.sqlState == .checkViolation {
                     throw ValidationError("--name must be 1 to 200 characters")
                 }
@@ -51,7 +51,7 @@ struct AdminKeyCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await self.database.withClient { client in
-                try AdminOptions.print(Page(items: try await AdminKeyStore(database: client).list(), nextCursor: nil))
+                try AdminOptions.print(Page(items: try await AdminAPIKeyStore(database: client).list(), nextCursor: nil))
             }
         }
     }
@@ -66,9 +66,9 @@ struct AdminKeyCommand: AsyncParsableCommand {
         @OptionGroup var database: DatabaseOptions
 
         func run() async throws {
-            guard let id = AdminKeyStore.id(of: self.key) else { throw ValidationError("\(self.key) is not an admin key id") }
+            guard let id = AdminAPIKeyStore.id(of: self.key) else { throw ValidationError("\(self.key) is not an admin key id") }
             try await self.database.withClient { client in
-                guard try await AdminKeyStore(database: client).revoke(id: id) else { throw ValidationError("no admin key \(self.key)") }
+                guard try await AdminAPIKeyStore(database: client).revoke(id: id) else { throw ValidationError("no admin key \(self.key)") }
                 print(id.uuidString.lowercased())
             }
         }

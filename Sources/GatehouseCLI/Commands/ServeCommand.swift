@@ -50,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
         // Password hashing gets a thread per core, so logins use every core and never an event loop.
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
-        let keys = KeyStore(masterKey: masterKey)
+        let keys = SigningKeyStore(masterKey: masterKey)
         let clock = DatabaseClock()
         do {
             try await keys.checkMasterKey(database: client)

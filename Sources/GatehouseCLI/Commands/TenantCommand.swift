@@ -36,7 +36,7 @@ struct TenantCommand: AsyncParsableCommand {
                         slug: self.slug,
                         name: self.name,
                         environments: self.environments.isEmpty ? ["prod"] : self.environments,
-                        keys: KeyStore(masterKey: masterKey)
+                        keys: SigningKeyStore(masterKey: masterKey)
                     )
                     print(id.uuidString.lowercased())
                 } catch let error as PostgresError where error.sqlState == .uniqueViolation {

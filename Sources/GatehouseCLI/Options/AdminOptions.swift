@@ -26,7 +26,7 @@ struct AdminOptions: ParsableArguments {
             try await body(
                 AdminService(
                     database: client,
-                    keys: masterKey.map { KeyStore(masterKey: $0) },
+                    keys: SigningKeyStore(masterKey: masterKey),
                     hasher: hasher,
                     publicURL: ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"] ?? "http://127.0.0.1:8080"
                 )

@@ -24,7 +24,7 @@ extension AdminService {
                     tenantID: tenantID,
                     slug: slug,
                     settings: settings,
-                    keys: try self.keyStore()
+                    keys: self.keys
                 )
                 try await self.audit.record(
                     on: connection,

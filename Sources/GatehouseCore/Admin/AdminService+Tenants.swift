@@ -32,7 +32,7 @@ extension AdminService {
                         tenantID: tenantID,
                         slug: environment,
                         settings: [:],
-                        keys: try self.keyStore()
+                        keys: self.keys
                     )
                 }
                 try await self.audit.record(

@@ -8,7 +8,7 @@ public import GatehousePostgres
 /// copies at once.
 public final class AdminService: Sendable {
     let database: PostgresClient
-    private let keys: KeyStore?
+    let keys: SigningKeyStore
     let hasher: PasswordHasher
     let publicURL: String
     let audit = AuditLog()
@@ -18,15 +18,15 @@ public final class AdminService: Sendable {
 
     /// - Parameters:
     ///   - database: where everything is stored.
-    ///   - keys: seals new signing keys; `nil` where no master key is at hand (operations
-    ///     that create keys then fail with ``KeyError``).
+    ///   - keys: the signing keys; without a master key, operations that create keys fail
+    ///     with ``KeyError``.
     ///   - hasher: hashes new passwords.
     ///   - publicURL: the base of issuer URLs.
     ///   - realms: this instance's realm cache, dropped at once after a change.
     ///   - userCache: this instance's user cache, dropped at once after a change.
     public init(
         database: PostgresClient,
-        keys: KeyStore?,
+        keys: SigningKeyStore,
         hasher: PasswordHasher,
         publicURL: String,
         realms: RealmDirectory? = nil,
@@ -39,12 +39,6 @@ public final class AdminService: Sendable {
         self.tenants = TenantStore(database: database)
         self.realms = realms
         self.userCache = userCache
-    }
-
-    /// The key store, for operations that create keys.
-    func keyStore() throws -> KeyStore {
-        guard let keys = self.keys else { throw KeyError(message: "GATEHOUSE_MASTER_KEY is needed to create signing keys") }
-        return keys
     }
 
     /// The id of the tenant `slug`, if `actor` reaches it.

@@ -47,12 +47,3 @@ public struct KeyRing: Sendable {
         self.verifying[kid]
     }
 }
-
-/// The life of a signing key (contract section 1).
-public enum KeyState: String, Sendable, Hashable, Codable {
-    case next
-    case active
-    case retiring
-    case retired
-    case revoked
-}

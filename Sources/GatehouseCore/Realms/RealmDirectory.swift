@@ -8,7 +8,7 @@ import Synchronization
 /// in memory.
 public final class RealmDirectory: Sendable {
     private let database: PostgresClient
-    private let keys: KeyStore
+    private let keys: SigningKeyStore
     /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
     public let publicURL: String
     private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
@@ -36,7 +36,7 @@ public final class RealmDirectory: Sendable {
     ///   - publicURL: the base of issuer URLs, without a trailing slash.
     ///   - missTTL: how long a realm found not to exist is answered as such from memory (a
     ///     new realm's notification ends it sooner on every instance).
-    public init(database: PostgresClient, keys: KeyStore, publicURL: String, missTTL: Duration = .seconds(1)) {
+    public init(database: PostgresClient, keys: SigningKeyStore, publicURL: String, missTTL: Duration = .seconds(1)) {
         self.missTTL = missTTL
         self.database = database
         self.keys = keys
@@ -149,7 +149,12 @@ public final class RealmDirectory: Sendable {
         var ringKeys: [KeyRing.Key] = []
         var published: [[String: JSONValue]] = []
         // A retiring key stays while tokens it signed can still be valid.
-        for stored in try await self.keys.ring(of: environmentID, tenantID: tenantID, retention: settings.keyRetention, database: self.database) {
+        for stored in try await self.keys.ring(
+            of: environmentID,
+            tenantID: tenantID,
+            retention: .seconds(settings.keyRetention),
+            database: self.database
+        ) {
             ringKeys.append(
                 KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
             )
@@ -170,7 +175,7 @@ public final class RealmDirectory: Sendable {
         )
     }
 
-    private func signer(for stored: KeyStore.StoredKey) async throws -> any JWTAlgorithm {
+    private func signer(for stored: SigningKeyStore.StoredKey) async throws -> any JWTAlgorithm {
         if let signer = self.signers.withLock({ $0[stored.kid] }) { return signer }
         let signer = try await self.keys.material(of: stored).signer(kid: stored.kid)
         self.signers.withLock { $0[stored.kid] = signer }

@@ -31,7 +31,7 @@ public final class Scheduler: Service {
     static let lockKey: Int64 = 0x6761_7465_686f_7573  // "gatehous"
 
     private let database: PostgresClient
-    private let keys: KeyStore
+    private let keys: SigningKeyStore
     private let interval: Duration
     private let logger: Logger
     private let clock: DatabaseClock
@@ -46,7 +46,7 @@ public final class Scheduler: Service {
     ///   - logger: where work done and trouble are reported.
     public init(
         database: PostgresClient,
-        keys: KeyStore,
+        keys: SigningKeyStore,
         interval: Duration = .seconds(5),
         clock: DatabaseClock = DatabaseClock(),
         logger: Logger = Logger(label: "gatehouse.scheduler")
@@ -89,9 +89,7 @@ public final class Scheduler: Service {
             guard try await connection.query("SELECT pg_try_advisory_lock(\(Self.lockKey))").single(Bool.self) else { return nil }
             do {
                 var report = Report()
-                report.published = try await self.publishScheduledKeys(on: connection, now: now)
-                report.activated = try await self.activateDueKeys(on: connection)
-                (report.retired, report.dropped) = try await self.retireAndDropKeys(on: connection, now: now)
+                (report.published, report.activated, report.retired, report.dropped) = try await self.tickKeyRings(on: connection, now: now)
                 report.refreshTokensDeleted = try await self.refreshTokens.purgeExpired(on: connection)
                 report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection, now: now)
                 // Throttle windows last a day at most.
@@ -105,119 +103,60 @@ public final class Scheduler: Service {
         }
     }
 
-    /// For each environment with `key_rotation_period`: when the active key is due within
-    /// `key_publish_ahead` and nothing is staged, a new key is published as `next`, to be
-    /// activated when the period ends.
-    private func publishScheduledKeys(on connection: PostgresConnection, now: Date) async throws -> Int {
-        let rows = try await connection.query(
-            """
-            SELECT e.tenant_id, e.id, e.slug, e.settings, k.activated_at
-            FROM environments e
-            JOIN signing_keys k ON k.tenant_id = e.tenant_id AND k.environment_id = e.id AND k.state = 'active'
-            WHERE jsonb_typeof(e.settings -> 'key_rotation_period') = 'number'
-              AND NOT EXISTS (SELECT 1 FROM signing_keys n WHERE n.tenant_id = e.tenant_id AND n.environment_id = e.id AND n.state = 'next')
-            """
-        )
-        var published = 0
-        for row in rows {
-            let (tenantID, environmentID, slug, json, activatedAt) = try row.decode((UUID, UUID, String, PostgresJSONB, Date).self)
-            let settings = EnvironmentSettings(stored: json.object)
-            guard let period = settings.keyRotationPeriod else { continue }
-            let due = activatedAt.addingTimeInterval(Double(period))
-            guard now.addingTimeInterval(Double(settings.keyPublishAhead)) >= due else { continue }
+    /// Hands every key ring with possible work a ``KeyLifecycle/Event/tick(now:)``, each in
+    /// its own transaction under the ring's lock, and records what the scheduler did.
+    private func tickKeyRings(
+        on connection: PostgresConnection,
+        now: Date
+    ) async throws -> (published: Int, activated: Int, retired: Int, dropped: Int) {
+        var counts = (published: 0, activated: 0, retired: 0, dropped: 0)
+        for environment in try await self.keys.environmentsToTick(on: connection) {
             try await connection.withTransaction { connection in
-                try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
-                let staged = try await connection.query(
-                    "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND environment_id = \(environmentID) AND state = 'next'"
-                ).single(Int.self)
-                if staged == 0 {
-                    let kid = try await self.keys.createKey(
-                        on: connection,
-                        tenantID: tenantID,
-                        environmentID: environmentID,
-                        algorithm: settings.algorithm,
-                        state: .next
-                    )
-                    let activateAt = max(due, now)
-                    try await connection.query("UPDATE signing_keys SET activate_at = \(activateAt) WHERE tenant_id = \(tenantID) AND kid = \(kid)")
-                    try await self.audit.record(
-                        on: connection,
-                        actor: .system,
-                        tenantID: tenantID,
-                        action: "key.rotate",
-                        target: kid,
-                        details: ["environment": .string(slug), "mode": "scheduled", "activate_at": .string(AdminJSON.format(activateAt))]
-                    )
-                    published += 1
+                let (tenantID, environmentID) = (environment.tenantID, environment.environmentID)
+                try await self.keys.lockRing(tenantID: tenantID, environmentID: environmentID, on: connection)
+                let settings = try await connection.query(
+                    "SELECT settings FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID)"
+                ).single(PostgresJSONB.self)
+                var lifecycle = try await self.keys.lifecycle(
+                    tenantID: tenantID,
+                    environmentID: environmentID,
+                    policy: KeyLifecycle.Policy(EnvironmentSettings(stored: settings.object)),
+                    on: connection
+                )
+                let actions = try lifecycle.handle(.tick(now: now))
+                try await self.keys.run(actions, tenantID: tenantID, environmentID: environmentID, on: connection)
+                for action in actions {
+                    switch action {
+                    case .create(let kid, _, _, let activateAt):
+                        counts.published += 1
+                        var details: [String: JSONValue] = ["environment": .string(environment.slug), "mode": "scheduled"]
+                        details["activate_at"] = activateAt.map { .string(AdminJSON.format($0)) }
+                        try await self.audit.record(
+                            on: connection,
+                            actor: .system,
+                            tenantID: tenantID,
+                            action: "key.rotate",
+                            target: kid,
+                            details: details
+                        )
+                    case .move(let kid, .next, .active):
+                        counts.activated += 1
+                        try await self.audit.record(
+                            on: connection,
+                            actor: .system,
+                            tenantID: tenantID,
+                            action: "key.activate",
+                            target: kid,
+                            details: ["environment": .string(environment.slug), "from": "next", "to": "active", "scheduled": true]
+                        )
+                    case .move(_, _, .retired): counts.retired += 1
+                    case .delete: counts.dropped += 1
+                    case .move, .revokeRefreshTokens: break
+                    }
                 }
             }
         }
-        return published
-    }
-
-    /// Staged keys whose `activate_at` has come become active; the active key starts retiring.
-    private func activateDueKeys(on connection: PostgresConnection) async throws -> Int {
-        let due = try await connection.query(
-            """
-            SELECT k.tenant_id, k.environment_id, k.kid, e.slug FROM signing_keys k
-            JOIN environments e ON e.tenant_id = k.tenant_id AND e.id = k.environment_id
-            WHERE k.state = 'next' AND k.activate_at <= now()
-            """
-        )
-        var activated = 0
-        for row in due {
-            let (tenantID, environmentID, kid, slug) = try row.decode((UUID, UUID, String, String).self)
-            try await connection.withTransaction { connection in
-                try await KeyStore.lockRing(on: connection, tenantID: tenantID, environmentID: environmentID)
-                let stillNext = try await connection.query(
-                    "SELECT count(*) FROM signing_keys WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state = 'next'"
-                ).single(Int.self)
-                if stillNext == 1 {
-                    try await KeyStore.activate(on: connection, tenantID: tenantID, environmentID: environmentID, kid: kid)
-                    try await self.audit.record(
-                        on: connection,
-                        actor: .system,
-                        tenantID: tenantID,
-                        action: "key.activate",
-                        target: kid,
-                        details: ["environment": .string(slug), "from": "next", "to": "active", "scheduled": true]
-                    )
-                    activated += 1
-                }
-            }
-        }
-        return activated
-    }
-
-    /// Retiring keys become retired once the environment's longest token lifetime has passed
-    /// since they stopped signing; retired and revoked keys are deleted (with their refresh
-    /// token rows, all expired by then) one such span later still.
-    private func retireAndDropKeys(on connection: PostgresConnection, now: Date) async throws -> (retired: Int, dropped: Int) {
-        let rows = try await connection.query(
-            """
-            SELECT k.tenant_id, k.kid, k.state,
-                   CASE WHEN k.state = 'retiring' THEN k.retiring_at ELSE coalesce(k.revoked_at, k.retired_at) END, e.settings
-            FROM signing_keys k JOIN environments e ON e.tenant_id = k.tenant_id AND e.id = k.environment_id
-            WHERE k.state IN ('retiring', 'retired', 'revoked')
-            """
-        )
-        var retired = 0
-        var dropped = 0
-        for row in rows {
-            let (tenantID, kid, state, since, json) = try row.decode((UUID, String, String, Date, PostgresJSONB).self)
-            let retention = Double(EnvironmentSettings(stored: json.object).keyRetention)
-            if state == "retiring", now.timeIntervalSince(since) > retention {
-                retired += try await connection.query(
-                    "UPDATE signing_keys SET state = 'retired', retired_at = now() WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state = 'retiring'"
-                ).affectedRows
-            } else if state != "retiring", now.timeIntervalSince(since) > retention {
-                // Every token a retired or revoked key signed has expired one retention later.
-                dropped += try await connection.query(
-                    "DELETE FROM signing_keys WHERE tenant_id = \(tenantID) AND kid = \(kid) AND state IN ('retired', 'revoked')"
-                ).affectedRows
-            }
-        }
-        return (retired, dropped)
+        return counts
     }
 
     /// Deletes revocation lists once every token they can cover has expired, judged by what

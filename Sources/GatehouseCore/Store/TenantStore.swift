@@ -19,7 +19,7 @@ public struct TenantStore: Sendable {
     /// - Throws: a ``PostgresError`` with ``SQLState/uniqueViolation`` for a taken slug,
     ///   ``SQLState/checkViolation`` for a malformed one.
     @discardableResult
-    public func create(slug: String, name: String = "", environments: [String] = ["prod"], keys: KeyStore) async throws -> UUID {
+    public func create(slug: String, name: String = "", environments: [String] = ["prod"], keys: SigningKeyStore) async throws -> UUID {
         try await self.database.withTransaction { connection in
             let tenantID = try await connection.query(
                 "INSERT INTO tenants (slug, name) VALUES (\(slug), \(name)) RETURNING id"
@@ -38,7 +38,7 @@ public struct TenantStore: Sendable {
         tenantID: UUID,
         slug: String,
         settings overrides: [String: JSONValue],
-        keys: KeyStore
+        keys: SigningKeyStore
     ) async throws -> UUID {
         let settings = try EnvironmentSettings().applying(overrides)
         let environmentID = try await connection.query(
@@ -47,13 +47,13 @@ public struct TenantStore: Sendable {
             VALUES (\(tenantID), \(slug), \(PostgresJSONB(JSONValue.object(overrides).jsonText))) RETURNING id
             """
         ).single(UUID.self)
-        try await keys.createKey(
-            on: connection,
+        var lifecycle = try await keys.lifecycle(
             tenantID: tenantID,
             environmentID: environmentID,
-            algorithm: settings.algorithm,
-            state: .active
+            policy: KeyLifecycle.Policy(settings),
+            on: connection
         )
+        try await keys.run(try lifecycle.handle(.rotate(.immediate)), tenantID: tenantID, environmentID: environmentID, on: connection)
         return environmentID
     }
 

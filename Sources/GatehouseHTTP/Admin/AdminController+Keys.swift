@@ -20,7 +20,7 @@ extension AdminController {
             let actor = try await self.actor(request, context)
             let body = try await AdminRequestBody.read(request, allowed: ["mode", "alg", "activate_at"])
             let modeName = try body.requiredString("mode")
-            guard let mode = AdminService.RotationMode(rawValue: modeName) else {
+            guard let mode = KeyLifecycle.RotationMode(rawValue: modeName) else {
                 throw AdminError.invalid(field: "mode", reason: "must be immediate or staged")
             }
             var algorithm: SigningAlgorithm?

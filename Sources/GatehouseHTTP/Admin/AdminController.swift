@@ -9,7 +9,7 @@ import NIOCore
 /// Answers are exact JSON (``AdminJSON``), the same the command line prints.
 public struct AdminController: Sendable {
     let admin: AdminService
-    let adminKeys: AdminKeyStore
+    let adminKeys: AdminAPIKeyStore
 
     /// The largest import body: 100,000 users with Django hashes are about 20 MB.
     public static let maximumImportSize = 256 * 1024 * 1024
@@ -20,7 +20,7 @@ public struct AdminController: Sendable {
     /// - Parameters:
     ///   - admin: the operations.
     ///   - adminKeys: checks the callers' keys.
-    public init(admin: AdminService, adminKeys: AdminKeyStore) {
+    public init(admin: AdminService, adminKeys: AdminAPIKeyStore) {
         self.admin = admin
         self.adminKeys = adminKeys
     }

@@ -117,7 +117,7 @@ import Testing
         ]
         var kids: Set<String> = []
         // As many rotations as a key ring holds keys, less the one active at the start.
-        let rotations = AdminService.maximumRingKeys - 1
+        let rotations = KeyLifecycle.maximumRingKeys - 1
         for _ in 0..<rotations {
             let rotated = try a.curl(
                 "POST",

@@ -13,7 +13,11 @@ import Testing
     }
 
     static func secondInstance(_ deployment: TestDeployment) throws -> Instance {
-        let realms = RealmDirectory(database: deployment.database, keys: KeyStore(masterKey: deployment.masterKey), publicURL: deployment.publicURL)
+        let realms = RealmDirectory(
+            database: deployment.database,
+            keys: SigningKeyStore(masterKey: deployment.masterKey),
+            publicURL: deployment.publicURL
+        )
         let users = UserCache()
         let changes = ChangeFeed(configuration: deployment.database.configuration, realms: realms, users: users)
         return Instance(
@@ -51,19 +55,7 @@ import Testing
             defer { other.feed.cancel() }
             let before = try #require(try await other.tokens.realms.realm(tenant: "demo", environment: "prod"))
             let realm = try await deployment.realm()
-            let keys = KeyStore(masterKey: deployment.masterKey)
-            try await deployment.database.withTransaction { connection in
-                try await connection.query(
-                    "UPDATE signing_keys SET state = 'retiring', retiring_at = now() WHERE environment_id = \(realm.environmentID) AND state = 'active'"
-                )
-                try await keys.createKey(
-                    on: connection,
-                    tenantID: realm.tenantID,
-                    environmentID: realm.environmentID,
-                    algorithm: .es256,
-                    state: .active
-                )
-            }
+            try await deployment.changeRingInTheDatabase(realm, .rotate(.immediate))
             try await deployment.eventually(within: .seconds(10)) {
                 try await other.tokens.realms.realm(tenant: "demo", environment: "prod")?.ring.active.kid != before.ring.active.kid
             }
@@ -77,7 +69,7 @@ import Testing
         defer { cluster.destroy() }
         try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: cluster.url, poolSize: 2)) { database in
             try await PostgresMigrator(client: database).migrate(try TestPostgres.migrations())
-            let keys = KeyStore(masterKey: MasterKey.generate().key)
+            let keys = SigningKeyStore(masterKey: MasterKey.generate().key)
             let tenant = try await TenantStore(database: database).create(slug: "demo", keys: keys)
             let hasher = try TestDeployment.hasher()
             _ = try await UserStore(database: database).create(tenantID: tenant, username: "alice", passwordHash: try await hasher.hash("pw"))

@@ -50,16 +50,7 @@ import Testing
                 }
             }
             // A key made by "another instance": straight in the database, then used at once.
-            try await deployment.database.withTransaction { connection in
-                try await KeyStore.retireActive(on: connection, tenantID: realm.tenantID, environmentID: realm.environmentID)
-                _ = try await deployment.keys.createKey(
-                    on: connection,
-                    tenantID: realm.tenantID,
-                    environmentID: realm.environmentID,
-                    algorithm: .es256,
-                    state: .active
-                )
-            }
+            try await deployment.changeRingInTheDatabase(realm, .rotate(.immediate))
             let other = RealmDirectory(database: deployment.database, keys: deployment.keys, publicURL: deployment.publicURL)
             let fresh = try #require(try await other.realm(tenant: "demo", environment: "prod"))
             #expect(fresh.ring.active.kid != realm.ring.active.kid)

@@ -29,18 +29,7 @@ import Testing
             let pair = try await deployment.tokens.obtainPair(in: realm, username: "alice", password: "secret")
             _ = try realm.verify(pair.access, expecting: .access, now: Date())
             // The key is revoked: the next snapshot of the realm has no key for the token.
-            try await deployment.database.withTransaction { connection in
-                try await connection.query(
-                    "UPDATE signing_keys SET state = 'revoked', revoked_at = now() WHERE environment_id = \(realm.environmentID)"
-                )
-                try await KeyStore(masterKey: deployment.masterKey).createKey(
-                    on: connection,
-                    tenantID: realm.tenantID,
-                    environmentID: realm.environmentID,
-                    algorithm: .es256,
-                    state: .active
-                )
-            }
+            try await deployment.changeRingInTheDatabase(realm, .revoke(kid: realm.ring.active.kid))
             let reloaded = try await deployment.realm()
             #expect(throws: TokenError.self) { try reloaded.verify(pair.access, expecting: .access, now: Date()) }
         }

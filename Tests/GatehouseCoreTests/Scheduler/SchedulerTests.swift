@@ -158,10 +158,4 @@ import Testing
             #expect(try await Self.states(deployment)[next] == "active")
         }
     }
-
-    @Test func rotationSettingsAreValidatedTogether() throws {
-        #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 600, "key_publish_ahead": 600]) }
-        #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 10]) }
-        #expect(try EnvironmentSettings().applying(["key_rotation_period": 86400]).keyRotationPeriod == 86400)
-    }
 }

@@ -35,12 +35,12 @@ import Testing
     @Test func aKeyRingAndATenantsEnvironmentsAreBounded() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.testAdmin { admin in
-                for _ in 1..<AdminService.maximumRingKeys {
+                for _ in 1..<KeyLifecycle.maximumRingKeys {
                     #expect(try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "immediate"]).status == .ok)
                 }
                 let full = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "immediate"])
                 #expect(full.status == .conflict && full.code == "conflict")
-                #expect(try await admin.call(.get, "/tenants/demo/environments/prod/keys").items.count == AdminService.maximumRingKeys)
+                #expect(try await admin.call(.get, "/tenants/demo/environments/prod/keys").items.count == KeyLifecycle.maximumRingKeys)
 
                 // demo has prod and staging.
                 for index in 2..<AdminService.maximumEnvironments {

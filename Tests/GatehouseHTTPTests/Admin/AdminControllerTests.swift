@@ -10,8 +10,8 @@ import Testing
     @Test func withoutAValidKeyEveryRouteIs401AndAScopedKeyIs403OutsideItsTenant() async throws {
         try await TestDeployment.with { deployment in
             let scoped = try await deployment.adminKey(scopedTo: "demo")
-            let revoked = try await AdminKeyStore(database: deployment.database).create(name: "gone", tenantID: nil)
-            #expect(try await AdminKeyStore(database: deployment.database).revoke(id: #require(AdminKeyStore.id(of: revoked))))
+            let revoked = try await AdminAPIKeyStore(database: deployment.database).create(name: "gone", tenantID: nil)
+            #expect(try await AdminAPIKeyStore(database: deployment.database).revoke(id: #require(AdminAPIKeyStore.id(of: revoked))))
             try await deployment.testAdmin { admin in
                 let forged = String(admin.key.dropLast(4)) + "AAAA"
                 for key in ["", "nonsense", forged, revoked, "gh_\(String(repeating: "0", count: 32))_x"] {

@@ -43,12 +43,12 @@ extension Answer {
 extension TestDeployment {
     /// Runs `body` with an admin client holding a new global admin key.
     func testAdmin<Result: Sendable>(_ body: @Sendable (AdminTestClient) async throws -> Result) async throws -> Result {
-        let key = try await AdminKeyStore(database: self.database).create(name: "tests", tenantID: nil)
+        let key = try await AdminAPIKeyStore(database: self.database).create(name: "tests", tenantID: nil)
         return try await self.test { http in try await body(AdminTestClient(http: http, key: key)) }
     }
 
     /// A tenant-scoped admin key.
     func adminKey(scopedTo tenant: String) async throws -> String {
-        try await AdminKeyStore(database: self.database).create(name: "scoped", tenantID: try await self.tenantID(tenant))
+        try await AdminAPIKeyStore(database: self.database).create(name: "scoped", tenantID: try await self.tenantID(tenant))
     }
 }

@@ -19,7 +19,7 @@ import Testing
         let configuration = PostgresConfiguration(connectionString: cluster.url, poolSize: 4, acquireTimeout: .seconds(600), connectTimeout: 600)
         try await PostgresClient.withClient(configuration: configuration) { database in
             try await PostgresMigrator(client: database).migrate(try TestPostgres.migrations())
-            let keys = KeyStore(masterKey: MasterKey.generate().key)
+            let keys = SigningKeyStore(masterKey: MasterKey.generate().key)
             let tenant = try await TenantStore(database: database).create(slug: "demo", keys: keys)
             let hash = try await TestDeployment.hasher().hash("secret")
             _ = try await UserStore(database: database).create(tenantID: tenant, username: "alice", passwordHash: hash)

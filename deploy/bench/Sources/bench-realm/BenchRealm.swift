@@ -26,7 +26,7 @@ enum BenchRealm {
         }
         let outDirectory = URL(fileURLWithPath: arguments[3])
         let database = PostgresClient(configuration: PostgresConfiguration(connectionString: arguments[1], poolSize: 8))
-        let keys = KeyStore(masterKey: try MasterKey(base64: masterKeyText))
+        let keys = SigningKeyStore(masterKey: try MasterKey(base64: masterKeyText))
         let threads = NIOThreadPool(numberOfThreads: 2)
         threads.start()
         let hasher = try PasswordHasher(threadPool: threads)

@@ -4,7 +4,7 @@ public import GatehousePostgres
 
 /// Admin API keys: 256-bit random secrets shown once, stored as SHA-256 (the secret is
 /// random, so a fast hash is as strong as a slow one), global or scoped to one tenant.
-public struct AdminKeyStore: Sendable {
+public struct AdminAPIKeyStore: Sendable {
     let database: PostgresClient
 
     public init(database: PostgresClient) {

@@ -42,4 +42,10 @@ import Testing
             #expect(ThrottleRate(bad) == nil, "\(bad)")
         }
     }
+
+    @Test func rotationSettingsAreValidatedTogether() throws {
+        #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 600, "key_publish_ahead": 600]) }
+        #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 10]) }
+        #expect(try EnvironmentSettings().applying(["key_rotation_period": 86400]).keyRotationPeriod == 86400)
+    }
 }
