@@ -15,7 +15,7 @@ public final class PostgresClient: Sendable, Service {
     public let configuration: PostgresConfiguration
     /// Threads for libpq's blocking connect; statements need none.
     private let connector: NIOThreadPool
-    private let state: Mutex<PoolState>
+    private let state: Mutex<PoolState<LibPQConnection, CheckedContinuation<LibPQConnection, any Error>>>
     private let logger: Logger
 
     /// - Parameters:
@@ -26,7 +26,7 @@ public final class PostgresClient: Sendable, Service {
         self.logger = logger
         self.connector = NIOThreadPool(numberOfThreads: min(configuration.poolSize, 4))
         self.connector.start()
-        self.state = Mutex(PoolState(capacity: configuration.poolSize))
+        self.state = Mutex(PoolState(size: configuration.poolSize))
     }
 
     /// Runs `body` with a new client and shuts the client down afterwards, whether `body`
@@ -106,7 +106,7 @@ public final class PostgresClient: Sendable, Service {
     public func shutdown() async {
         let (waiters, idle) = self.state.withLock { $0.close() }
         for waiter in waiters {
-            waiter.continuation.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
+            waiter.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
         }
         for connection in idle { connection.close() }
         try? await self.connector.shutdownGracefully()
@@ -119,11 +119,19 @@ public final class PostgresClient: Sendable, Service {
     }
 
     private func acquire() async throws -> LibPQConnection {
-        switch self.state.withLock({ $0.take(configuration: self.configuration) }) {
-        case .some(let connection):
-            return connection
-        case .none:
+        let taken = self.state.withLock { $0.take() }
+        if case .wait = taken {
             return try await self.waitForConnection()
+        }
+        return try self.lend(taken)
+    }
+
+    private func lend(_ taken: PoolState<LibPQConnection, CheckedContinuation<LibPQConnection, any Error>>.Taken) throws -> LibPQConnection {
+        switch taken {
+        case .connection(let connection): return connection
+        case .create: return LibPQConnection(configuration: self.configuration)
+        // `.wait` never comes here: both callers wait instead.
+        case .closed, .wait: throw PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down")
         }
     }
 
@@ -142,15 +150,9 @@ public final class PostgresClient: Sendable, Service {
         defer { timeout.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let outcome = self.state.withLock {
-                    $0.enqueue(PoolState.Waiter(id: id, continuation: continuation), configuration: self.configuration)
-                }
-                switch outcome {
-                case .enqueued: break
-                case .connection(let connection): continuation.resume(returning: connection)
-                case .closed:
-                    continuation.resume(throwing: PostgresError(kind: .clientClosed, message: "the PostgreSQL client was shut down"))
-                }
+                let taken = self.state.withLock { $0.enqueue(continuation, id: id) }
+                if case .wait = taken { return }
+                continuation.resume(with: Result { try self.lend(taken) })
             }
         } onCancel: {
             self.fail(waiter: id, with: CancellationError())
@@ -159,7 +161,7 @@ public final class PostgresClient: Sendable, Service {
 
     private func fail(waiter id: Int, with error: any Error) {
         if let waiter = self.state.withLock({ $0.removeWaiter(id: id) }) {
-            waiter.continuation.resume(throwing: error)
+            waiter.resume(throwing: error)
         }
     }
 
@@ -169,7 +171,7 @@ public final class PostgresClient: Sendable, Service {
             connection.close()
         }
         switch self.state.withLock({ $0.give(back: connection) }) {
-        case .handedTo(let waiter): waiter.continuation.resume(returning: connection)
+        case .handedTo(let waiter): waiter.resume(returning: connection)
         case .pooled: break
         case .closed: connection.close()
         }
