@@ -1,13 +1,16 @@
 public import Foundation
+public import GatehouseCore
 public import Hummingbird
 public import NIOCore
 
-/// The request context of every route: the client's address, and JSON answers without
+/// The request context of every route: the client's address, the admin caller, and JSON answers without
 /// escaped slashes, so issuer URLs read as they are.
-public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestContext {
+public struct GatehouseRequestContext: RequestContext, RemoteAddressRequestContext, AdminRequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The client's address, for `throttle_anon`.
     public let remoteAddress: SocketAddress?
+    /// The admin caller, on admin routes.
+    public var adminActor: AdminActor?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)

@@ -1,8 +1,10 @@
 import Foundation
 import GatehouseCore
+import GatehouseHTTP
 import GatehousePostgres
 import GatehouseTestSupport
 import HTTPTypes
+import Hummingbird
 import Testing
 
 /// The admin API's keys and scopes, tenants and environments.
@@ -26,6 +28,30 @@ import Testing
                 ] {
                     let answer = try await admin.call(method.method, path, json: method == .post ? ["slug": "x"] : nil, key: scoped)
                     #expect(answer.status == .forbidden && answer.code == "forbidden", "\(path)")
+                }
+            }
+        }
+    }
+
+    /// Every route the router holds under `/admin/v1`, read from the router itself, so a
+    /// route added later is covered without touching this test.
+    @Test func everyAdminRouteIsAuthenticatedAndScopedByDefault() async throws {
+        try await TestDeployment.with { deployment in
+            let scoped = try await deployment.adminKey(scopedTo: "demo")
+            let router = GatehouseApplication.makeRouter(database: deployment.database, tokens: deployment.tokens, admin: deployment.admin)
+            let routes = router.routes.map { ($0.method, "\($0.path)") }.filter { $0.1.hasPrefix("/admin/v1/") }
+            #expect(routes.count >= 20)
+            try await deployment.testAdmin { admin in
+                for (method, template) in routes {
+                    let path = template.dropFirst("/admin/v1".count)
+                        .replacingOccurrences(of: ":tenant", with: "other").replacingOccurrences(of: ":environment", with: "prod")
+                        .replacingOccurrences(of: ":user", with: UUID().uuidString).replacingOccurrences(of: ":kid", with: "k")
+                    let anonymous = try await admin.call(method, path, json: [:], key: "")
+                    #expect(anonymous.status == .unauthorized && anonymous.code == "not_authenticated", "\(method) \(template)")
+                    if template.contains(":tenant") {
+                        let outside = try await admin.call(method, path, json: [:], key: scoped)
+                        #expect(outside.status == .forbidden && outside.code == "forbidden", "\(method) \(template)")
+                    }
                 }
             }
         }
