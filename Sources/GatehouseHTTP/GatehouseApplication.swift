@@ -1,5 +1,4 @@
 public import GatehouseCore
-public import GatehousePostgres
 public import Hummingbird
 public import Logging
 public import ServiceLifecycle
@@ -8,13 +7,11 @@ public import ServiceLifecycle
 public enum GatehouseApplication {
     /// The router with every route of the service.
     /// - Parameters:
-    ///   - database: the pool `/readyz` checks.
-    ///   - tokens: the realms' token service.
+    ///   - tokens: the realms' token service; `/readyz` asks it whether it can serve.
     ///   - admin: the operators' operations.
     ///   - metrics: where requests are counted for `/metrics`.
     ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
     public static func makeRouter(
-        database: PostgresClient,
         tokens: TokenService,
         admin: AdminService,
         metrics: RequestMetrics = RequestMetrics(),
@@ -23,28 +20,27 @@ public enum GatehouseApplication {
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: ErrorMiddleware())
-        HealthController(database: database).register(on: router)
+        HealthController(ready: tokens.isReady).register(on: router)
         MetricsController(metrics: metrics).register(on: router)
         RealmController(tokens: tokens, clientAddress: clientAddress).register(on: router)
-        AdminController(admin: admin, adminKeys: AdminAPIKeyStore(database: database)).register(on: router)
+        AdminController(admin: admin).register(on: router)
         OpenAPIController().register(on: router)
         return router
     }
 
-    /// The application, serving on `host`:`port` and running the pool as a service.
+    /// The application, serving on `host`:`port` and running `services` beside it.
     /// - Parameters:
     ///   - host: the address to bind.
     ///   - port: the port to bind.
-    ///   - database: the pool; it is shut down with the application.
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
     ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
-    ///   - services: more services to run alongside (the change feed).
+    ///   - services: the services to run alongside (the database pool, the change feed, the
+    ///     scheduler); they are shut down with the application.
     ///   - logger: the application's logger.
     public static func make(
         host: String,
         port: Int,
-        database: PostgresClient,
         tokens: TokenService,
         admin: AdminService,
         clientAddress: ClientAddress,
@@ -52,9 +48,9 @@ public enum GatehouseApplication {
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
-            router: self.makeRouter(database: database, tokens: tokens, admin: admin, clientAddress: clientAddress),
+            router: self.makeRouter(tokens: tokens, admin: admin, clientAddress: clientAddress),
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
-            services: [database] + services,
+            services: services,
             logger: logger
         )
     }

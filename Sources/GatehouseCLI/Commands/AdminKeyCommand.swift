@@ -36,7 +36,7 @@ struct AdminKeyCommand: AsyncParsableCommand {
                 }
                 do {
                     print(try await AdminAPIKeyStore(database: client).create(name: self.name, tenantID: tenantID))
-                } catch let error as PostgresError where error.sqlState == .checkViolation {
+                } catch AdminError.invalid(field: "name", _) {
                     throw ValidationError("--name must be 1 to 200 characters")
                 }
             }

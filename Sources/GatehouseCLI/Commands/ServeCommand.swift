@@ -75,11 +75,10 @@ struct ServeCommand: AsyncParsableCommand {
         let application = GatehouseApplication.make(
             host: self.host,
             port: self.port,
-            database: client,
             tokens: tokens,
             admin: admin,
             clientAddress: ClientAddress(trustedProxies: trustedProxies),
-            services: [changes, scheduler],
+            services: [client, changes, scheduler],
             logger: logger
         )
         try await application.runService()

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
 import GatehouseCore
-import GatehousePostgres
 
 /// `gatehouse tenant ...`
 struct TenantCommand: AsyncParsableCommand {
@@ -14,7 +12,7 @@ struct TenantCommand: AsyncParsableCommand {
     /// `gatehouse tenant create SLUG [--env E]...`
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a tenant, each environment with one active signing key; prints the tenant's id."
+            abstract: "Create a tenant, each environment with one active signing key; prints the tenant as the admin API answers it."
         )
 
         @Argument(help: "The tenant's slug: [a-z0-9][a-z0-9-]{0,62}.")
@@ -26,25 +24,18 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "A display name.")
         var name = ""
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            let masterKey = try MasterKeyOption.load()
-            try await self.database.withClient { client in
-                do {
-                    let id = try await TenantStore(database: client).create(
-                        slug: self.slug,
-                        name: self.name,
-                        environments: self.environments.isEmpty ? ["prod"] : self.environments,
-                        keys: SigningKeyStore(masterKey: masterKey)
-                    )
-                    print(id.uuidString.lowercased())
-                } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-                    throw ValidationError("tenant \(self.slug) already exists")
-                } catch let error as PostgresError where error.sqlState == .checkViolation {
-                    throw ValidationError("invalid slug: tenants and environments are named [a-z0-9][a-z0-9-]{0,62}")
-                }
+            let tenant = try await self.admin.withAdmin(needsMasterKey: true) { admin in
+                try await admin.createTenant(
+                    slug: self.slug,
+                    name: self.name,
+                    environments: self.environments.isEmpty ? nil : self.environments,
+                    actor: .cli
+                )
             }
+            try AdminOptions.print(tenant)
         }
     }
 }

@@ -1,8 +1,6 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
-import GatehousePostgres
-import NIOPosix
 
 /// `gatehouse user ...`
 struct UserCommand: AsyncParsableCommand {
@@ -15,7 +13,7 @@ struct UserCommand: AsyncParsableCommand {
     /// `gatehouse user create --tenant T USERNAME [--password-stdin] [--role R]`
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Create a user; prints {\"id\",\"username\",\"role\"}, with a generated \"password\" unless --password-stdin."
+            abstract: "Create a user; prints the user as the admin API answers it, with a generated \"password\" unless --password-stdin."
         )
 
         @Option(help: "The tenant's slug.")
@@ -30,7 +28,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The user's role.")
         var role = "user"
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var admin: AdminOptions
 
         func run() async throws {
             let password: String
@@ -44,33 +42,21 @@ struct UserCommand: AsyncParsableCommand {
                 password = Self.generatePassword()
                 generated = password
             }
-            let threads = NIOThreadPool(numberOfThreads: 1)
-            threads.start()
-            let hash = try await PasswordHasher(threadPool: threads).hash(password)
-            try await threads.shutdownGracefully()
-            try await self.database.withClient { client in
-                guard let tenantID = try await TenantStore(database: client).id(of: self.tenant) else {
-                    throw ValidationError("no tenant \(self.tenant)")
-                }
-                let user: User
-                do {
-                    user = try await UserStore(database: client).create(
-                        tenantID: tenantID,
-                        username: self.username,
-                        passwordHash: hash,
-                        role: self.role
-                    )
-                } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-                    throw ValidationError("user \(self.username) already exists in \(self.tenant)")
-                } catch let error as PostgresError where error.sqlState == .checkViolation {
-                    throw ValidationError("invalid username or role: 1 to 150 and 1 to 64 characters")
-                }
-                var output: [String: JSONValue] = [
-                    "id": .string(user.id.uuidString.lowercased()), "username": .string(user.username), "role": .string(user.role),
-                ]
-                if let generated { output["password"] = .string(generated) }
-                print(JSONValue.object(output).jsonText)
+            let user = try await self.admin.withAdmin { admin in
+                try await admin.createUser(
+                    tenant: self.tenant,
+                    username: self.username,
+                    password: password,
+                    role: self.role,
+                    claims: nil,
+                    isActive: nil,
+                    actor: .cli
+                )
             }
+            guard let generated else { return try AdminOptions.print(user) }
+            var answer = try JSONValue.parse(Array(AdminJSON.encode(user))).objectValue ?? [:]
+            answer["password"] = .string(generated)
+            print(JSONValue.object(answer).jsonText)
         }
 
         /// 20 characters from an alphabet without look-alikes: about 115 bits.

@@ -15,7 +15,12 @@ public struct AdminAPIKeyStore: Sendable {
     /// - Parameters:
     ///   - name: what the key is for.
     ///   - tenantID: the tenant it is limited to; `nil` for a global key.
+    /// - Throws: ``AdminError/invalid(field:reason:)`` for a name that is empty, over 200
+    ///   characters or holds a NUL.
     public func create(name: String, tenantID: UUID?) async throws -> String {
+        guard (1...200).contains(name.unicodeScalars.count), !name.containsNUL else {
+            throw AdminError.invalid(field: "name", reason: "must be 1 to 200 characters")
+        }
         let secret = SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
         let hash = Data(SHA256.hash(data: secret))
         let id = try await self.database.withTransaction { connection in

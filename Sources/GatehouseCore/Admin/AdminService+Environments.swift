@@ -152,7 +152,7 @@ extension AdminService {
         let effective = EnvironmentSettings(stored: settings.object)
         return EnvironmentRecord(
             slug: slug,
-            issuer: "\(self.publicURL)/t/\(tenant)/\(slug)",
+            issuer: self.issuers.issuer(tenant: tenant, environment: slug),
             settings: effective.json,
             createdAt: createdAt,
             updatedAt: updatedAt

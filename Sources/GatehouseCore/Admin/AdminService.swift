@@ -10,7 +10,7 @@ public final class AdminService: Sendable {
     let database: PostgresClient
     let keys: SigningKeyStore
     let hasher: PasswordHasher
-    let publicURL: String
+    let issuers: IssuerURLs
     let audit = AuditLog()
     let tenants: TenantStore
     private let realms: RealmDirectory?
@@ -35,10 +35,16 @@ public final class AdminService: Sendable {
         self.database = database
         self.keys = keys
         self.hasher = hasher
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.issuers = IssuerURLs(publicURL: publicURL)
         self.tenants = TenantStore(database: database)
         self.realms = realms
         self.userCache = userCache
+    }
+
+    /// The caller an admin API key speaks for; `nil` for a key that is unknown, revoked or
+    /// malformed (checked in constant time).
+    public func authenticate(apiKey: String) async throws -> AdminActor? {
+        try await AdminAPIKeyStore(database: self.database).authenticate(apiKey)
     }
 
     /// The id of the tenant `slug`, if `actor` reaches it.
@@ -106,9 +112,9 @@ public final class AdminService: Sendable {
             return try await body()
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
             switch error.constraint {
-            case "tenants_slug_key": throw AdminError.conflict("a tenant with this slug exists")
-            case "environments_tenant_id_slug_key": throw AdminError.conflict("an environment with this slug exists")
-            case "users_tenant_id_username_key": throw AdminError.conflict("a user with this username exists")
+            case "tenants_slug_key": throw AdminError.conflict("a tenant with this slug already exists")
+            case "environments_tenant_id_slug_key": throw AdminError.conflict("an environment with this slug already exists")
+            case "users_tenant_id_username_key": throw AdminError.conflict("a user with this username already exists")
             default: throw AdminError.conflict("already exists")
             }
         }

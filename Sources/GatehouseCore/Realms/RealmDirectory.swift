@@ -9,8 +9,8 @@ import Synchronization
 public final class RealmDirectory: Sendable {
     private let database: PostgresClient
     private let keys: SigningKeyStore
-    /// The public base URL; issuers are `{publicURL}/t/{tenant}/{env}`.
-    public let publicURL: String
+    /// Where the realms' issuer URLs come from.
+    public let issuers: IssuerURLs
     private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
     /// Realm names recently found not to exist: a flood of requests to made-up realms costs
     /// one query per name per `missTTL`, not one per request.
@@ -40,7 +40,7 @@ public final class RealmDirectory: Sendable {
         self.missTTL = missTTL
         self.database = database
         self.keys = keys
-        self.publicURL = publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL
+        self.issuers = IssuerURLs(publicURL: publicURL)
     }
 
     /// The realm, or `nil` when the tenant or the environment does not exist.
@@ -162,7 +162,7 @@ public final class RealmDirectory: Sendable {
                 published.append(object)
             }
         }
-        let issuer = "\(self.publicURL)/t/\(tenant)/\(environment)"
+        let issuer = self.issuers.issuer(tenant: tenant, environment: environment)
         return Realm(
             tenantID: tenantID,
             tenantSlug: tenant,

@@ -65,6 +65,11 @@ public final class TokenService: Sendable {
         self.users = UserStore(database: database)
     }
 
+    /// Whether this instance can serve: its database answers.
+    public func isReady() async -> Bool {
+        (try? await self.database.query("SELECT 1")) != nil
+    }
+
     /// Logs a user in: a new access token and a new refresh token family. A username the
     /// schema cannot hold is refused before any lookup or hash.
     public func obtainPair(in realm: Realm, username: String, password: String) async throws -> Pair {

@@ -8,17 +8,15 @@ public import Hummingbird
 /// a `:tenant`, a tenant-scoped key outside its tenant gets 403 here, in one place, before
 /// the body is read; so a new route is authenticated and scoped without doing anything.
 public struct AdminAuthenticator<Context: AdminRequestContext>: RouterMiddleware {
-    let keys: AdminAPIKeyStore
     let admin: AdminService
 
-    public init(keys: AdminAPIKeyStore, admin: AdminService) {
-        self.keys = keys
+    public init(admin: AdminService) {
         self.admin = admin
     }
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            let actor = try await self.keys.authenticate(String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
+            let actor = try await self.admin.authenticate(apiKey: String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces))
         else { throw Self.unauthenticated }
         if context.parameters.get("tenant") != nil {
             try await self.admin.checkReach(tenant: try AdminHTTP.parameter(context, "tenant"), actor: actor)

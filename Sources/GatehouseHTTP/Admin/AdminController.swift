@@ -6,21 +6,17 @@ public import Hummingbird
 /// ``AdminAuthenticator``. Answers are exact JSON (``AdminJSON``), the same the command line prints.
 public struct AdminController: Sendable {
     let admin: AdminService
-    let adminKeys: AdminAPIKeyStore
 
-    /// - Parameters:
-    ///   - admin: the operations.
-    ///   - adminKeys: checks the callers' keys.
-    public init(admin: AdminService, adminKeys: AdminAPIKeyStore) {
+    /// - Parameter admin: the operations, and the check of the callers' keys.
+    public init(admin: AdminService) {
         self.admin = admin
-        self.adminKeys = adminKeys
     }
 
     /// Adds the routes to `router`.
     public func register<Context: AdminRequestContext>(on router: Router<Context>) {
         router.group("admin/v1")
             .add(middleware: NoStoreMiddleware())
-            .add(middleware: AdminAuthenticator(keys: self.adminKeys, admin: self.admin))
+            .add(middleware: AdminAuthenticator(admin: self.admin))
             .addRoutes(AdminTenantRoutes(admin: self.admin).collection)
             .addRoutes(AdminEnvironmentRoutes(admin: self.admin).collection)
             .addRoutes(AdminUserRoutes(admin: self.admin).collection)

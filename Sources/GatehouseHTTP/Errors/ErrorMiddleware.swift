@@ -1,5 +1,4 @@
 import GatehouseCore
-import GatehousePostgres
 import HTTPTypes
 public import Hummingbird
 import Logging
@@ -22,8 +21,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(.contentTooLarge, code: "too_large", detail: "Request body is too large.")
         } catch let error as HTTPError {
             throw Self.apiError(for: error)
-        } catch let error as PostgresError where error.isUnavailable {
-            context.logger.warning("database unavailable", metadata: ["error": "\(error.kind)"])
+        } catch let error as any StorageFailure where error.isUnavailable {
+            context.logger.warning("database unavailable", metadata: ["error": "\(String(reflecting: type(of: error)))"])
             throw APIError.unavailable
         } catch {
             context.logger.error("unexpected error", metadata: ["error": "\(String(reflecting: type(of: error)))"])

@@ -1,13 +1,13 @@
-public import GatehousePostgres
 public import Hummingbird
 
-/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers).
+/// `GET /healthz` (the process answers) and `GET /readyz` (the instance can serve: its
+/// database answers).
 public struct HealthController: Sendable {
-    let database: PostgresClient
+    let ready: @Sendable () async -> Bool
 
-    /// - Parameter database: the pool whose reachability `/readyz` reports.
-    public init(database: PostgresClient) {
-        self.database = database
+    /// - Parameter ready: whether the instance can serve now; `/readyz` answers 503 when not.
+    public init(ready: @escaping @Sendable () async -> Bool) {
+        self.ready = ready
     }
 
     struct Status: ResponseEncodable {
@@ -18,11 +18,7 @@ public struct HealthController: Sendable {
     public func register<Context: RequestContext>(on router: Router<Context>) {
         router.get("/healthz") { _, _ in Status(status: "ok") }
         router.get("/readyz") { _, _ in
-            do {
-                try await self.database.query("SELECT 1")
-            } catch {
-                throw APIError.unavailable
-            }
+            guard await self.ready() else { throw APIError.unavailable }
             return Status(status: "ready")
         }
     }

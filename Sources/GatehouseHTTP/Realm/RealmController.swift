@@ -1,6 +1,5 @@
 import Foundation
 public import GatehouseCore
-import GatehousePostgres
 import HTTPTypes
 public import Hummingbird
 import NIOCore

@@ -11,12 +11,16 @@ import Testing
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
         let created = try GatehouseProcess.run(["tenant", "create", "acme", "--env", "prod", "--env", "staging"], environment: environment)
         #expect(created.status == 0)
-        #expect(UUID(uuidString: created.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) != nil)
+        // What the admin API answers for the same creation.
+        let tenant = try JSONValue.parse(Array(created.stdout.utf8)).objectValue
+        #expect(tenant?["slug"] == "acme" && tenant?["environments"] == ["prod", "staging"])
+        #expect(tenant?["id"]?.stringValue.flatMap(UUID.init(uuidString:)) != nil)
 
         let cases: [([String], String)] = [
             (["tenant", "create", "acme"], "already exists"),
-            (["tenant", "create", "Not Valid"], "invalid slug"),
-            (["user", "create", "--tenant", "nope", "alice"], "no tenant nope"),
+            (["tenant", "create", "Not Valid"], "slug: must be 1 to 63 of a-z"),
+            (["tenant", "create", "acme2", "--env", "prod", "--env", "prod"], "environments: must not repeat"),
+            (["user", "create", "--tenant", "nope", "alice"], "tenant nope not found"),
             (["admin-key", "create", "--name", "x", "--tenant", "nope"], "no tenant nope"),
             (["admin-key", "create", "--name", ""], "--name"),
         ]
@@ -25,7 +29,9 @@ import Testing
             #expect(run.status != 0, "\(arguments)")
             #expect(run.stderr.split(separator: "\n").first?.contains(reason) == true, "\(arguments): \(run.stderr)")
         }
-        #expect(try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment).status == 0)
+        let bob = try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
+        let user = try JSONValue.parse(Array(bob.stdout.utf8)).objectValue
+        #expect(bob.status == 0 && user?["username"] == "bob" && user?["role"] == "user" && user?["password"]?.stringValue?.count == 20)
         let duplicate = try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
         #expect(duplicate.stderr.split(separator: "\n").first?.contains("already exists") == true)
 
@@ -38,5 +44,8 @@ import Testing
         #expect(keys.0 == 2 && keys.1 == 0)
         let adminKeys = try await client.query("SELECT count(*) FROM admin_keys").single(Int.self)
         #expect(adminKeys == 0)
+        // Audited as the API's creations are, with the command line as the actor.
+        let audited = try await client.query("SELECT action FROM audit_log WHERE actor = 'cli' ORDER BY id").map { try $0.decode(String.self) }
+        #expect(audited == ["tenant.create", "user.create"])
     }
 }

@@ -38,7 +38,7 @@ import Testing
     @Test func everyAdminRouteIsAuthenticatedAndScopedByDefault() async throws {
         try await TestDeployment.with { deployment in
             let scoped = try await deployment.adminKey(scopedTo: "demo")
-            let router = GatehouseApplication.makeRouter(database: deployment.database, tokens: deployment.tokens, admin: deployment.admin)
+            let router = GatehouseApplication.makeRouter(tokens: deployment.tokens, admin: deployment.admin)
             let routes = router.routes.map { ($0.method, "\($0.path)") }.filter { $0.1.hasPrefix("/admin/v1/") }
             #expect(routes.count >= 20)
             try await deployment.testAdmin { admin in

@@ -16,7 +16,7 @@ import Testing
 
     @Test func everyRouteOfTheRouterIsInTheDocumentAndNothingElse() async throws {
         try await TestDeployment.with { deployment in
-            let router = GatehouseApplication.makeRouter(database: deployment.database, tokens: deployment.tokens, admin: deployment.admin)
+            let router = GatehouseApplication.makeRouter(tokens: deployment.tokens, admin: deployment.admin)
             let routes = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \(Self.template($0.path.description))" })
             try await deployment.test { client in
                 var root = client

@@ -1,36 +1,34 @@
 import GatehouseHTTP
-import GatehousePostgres
 import GatehouseTestSupport
 import Hummingbird
 import HummingbirdTesting
 import Testing
 
 @Suite(.timeLimit(.minutes(5))) struct HealthControllerTests {
+    /// The service's own wiring: `/readyz` asks the token service, which asks the database.
     @Test func healthAndReadinessAnswerWhenTheDatabaseDoes() async throws {
-        try await TestPostgres.withClient(migrated: true) { client in
-            let app = Application(router: Self.router(client))
-            try await app.test(.router) { http in
-                try await http.execute(uri: "/healthz", method: .get) { response in
-                    #expect(response.status == .ok)
-                    #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
-                }
-                try await http.execute(uri: "/readyz", method: .get) { response in
-                    #expect(response.status == .ok)
-                    #expect(String(buffer: response.body) == #"{"status":"ready"}"#)
-                }
+        try await TestDeployment.with { deployment in
+            try await deployment.test { client in
+                var http = client
+                http.base = ""
+                let health = try await http.send(.get, "/healthz")
+                #expect(health.status == .ok && health["status"] == "ok")
+                let ready = try await http.send(.get, "/readyz")
+                #expect(ready.status == .ok && ready["status"] == "ready")
             }
         }
     }
 
-    @Test func readinessIsUnavailableWithoutTheDatabase() async throws {
-        let client = PostgresClient(
-            configuration: PostgresConfiguration(connectionString: "host=/nonexistent-gatehouse dbname=x", poolSize: 1)
-        )
-        defer { Task { await client.shutdown() } }
-        let app = Application(router: Self.router(client))
-        try await app.test(.router) { http in
+    /// The answer when the instance cannot serve, byte for byte; `DatabaseOutageTests`
+    /// stops a real database under the service's wiring.
+    @Test func notReadyIsA503InTheContractsShapeWhileHealthStillAnswers() async throws {
+        let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        HealthController(ready: { false }).register(on: router)
+        try await Application(router: router).test(.router) { http in
             try await http.execute(uri: "/healthz", method: .get) { response in
                 #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
             }
             try await http.execute(uri: "/readyz", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
@@ -38,12 +36,5 @@ import Testing
                 #expect(String(buffer: response.body) == #"{"code":"unavailable","detail":"Service temporarily unavailable."}"#)
             }
         }
-    }
-
-    static func router(_ database: PostgresClient) -> Router<GatehouseRequestContext> {
-        let router = Router(context: GatehouseRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
-        HealthController(database: database).register(on: router)
-        return router
     }
 }

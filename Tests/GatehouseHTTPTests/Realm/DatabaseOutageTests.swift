@@ -28,7 +28,7 @@ import Testing
             let hasher = try TestDeployment.hasher()
             let tokens = TokenService(database: database, realms: realms, userCache: UserCache(), hasher: hasher)
             let admin = AdminService(database: database, keys: keys, hasher: hasher, publicURL: "http://gatehouse.test")
-            let app = Application(router: GatehouseApplication.makeRouter(database: database, tokens: tokens, admin: admin))
+            let app = Application(router: GatehouseApplication.makeRouter(tokens: tokens, admin: admin))
             try await app.test(.router) { client in
                 let api = RealmTestClient(client: client)
                 let (access, refresh) = try await api.login()

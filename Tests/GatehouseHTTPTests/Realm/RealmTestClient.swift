@@ -80,7 +80,7 @@ extension TestDeployment {
         _ body: @Sendable (RealmTestClient) async throws -> Result
     ) async throws -> Result {
         let app = Application(
-            router: GatehouseApplication.makeRouter(database: self.database, tokens: self.tokens, admin: self.admin, clientAddress: clientAddress)
+            router: GatehouseApplication.makeRouter(tokens: self.tokens, admin: self.admin, clientAddress: clientAddress)
         )
         return try await app.test(mode) { client in try await body(RealmTestClient(client: client)) }
     }
