@@ -57,50 +57,16 @@ public struct TokenCodec: Sendable {
         }
     }
 
-    private struct Claims: Decodable {
-        var token_type: String?
-        var iss: String?
-        var sub: String?
-        var user_id: String?
-        var exp: Double?
-        var iat: Double?
-        var nbf: Double?
-        var jti: String?
-        var aud: Audience?
-    }
-
-    /// `aud` may be one string or a list of them (RFC 7519 §4.1.3).
-    private enum Audience: Decodable {
-        case one(String)
-        case many([String])
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.singleValueContainer()
-            if let one = try? container.decode(String.self) {
-                self = .one(one)
-            } else {
-                self = .many(try container.decode([String].self))
-            }
-        }
-
-        func contains(_ audience: String) -> Bool {
-            switch self {
-            case .one(let one): one == audience
-            case .many(let many): many.contains(audience)
-            }
-        }
-    }
-
-    /// Signs a token with the ring's active key.
+    /// Signs a token.
     /// - Parameters:
-    ///   - type: access or refresh.
-    ///   - claims: the payload, standard claims included.
+    ///   - type: access or refresh, for the header's `typ`.
+    ///   - payload: the claims (the service's own ``TokenPayload``; anything encodable, for tests that forge).
     ///   - key: the signing key.
-    public func sign(_ type: TokenType, claims: [String: JSONValue], with key: KeyRing.Key) throws -> String {
+    public func sign(_ type: TokenType, payload: some Encodable, with key: KeyRing.Key) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         let header = try encoder.encode(Header(alg: key.algorithm.rawValue, typ: type.headerType, kid: key.kid))
-        let payload = try encoder.encode(JSONValue.object(claims))
+        let payload = try encoder.encode(payload)
         var token = Base64URL.encode(header) + "." + Base64URL.encode(payload)
         let signature = try key.signer.sign(Array(token.utf8))
         token += "." + Base64URL.encode(signature)
@@ -129,9 +95,9 @@ public struct TokenCodec: Sendable {
         else { throw .invalid }
 
         guard let payloadJSON = Base64URL.decode(parts[1]),
-            let claims = try? JSONDecoder().decode(Claims.self, from: Data(payloadJSON)),
-            let typeName = claims.token_type, let type = TokenType(rawValue: typeName),
-            let subject = claims.sub, subject == claims.user_id, let userID = UUID(uuidString: subject),
+            let claims = try? JSONDecoder().decode(TokenPayload.self, from: Data(payloadJSON)),
+            let typeName = claims.tokenType, let type = TokenType(rawValue: typeName),
+            let subject = claims.sub, subject == claims.userID, let userID = UUID(uuidString: subject),
             let jtiText = claims.jti, let jti = UUID(uuidString: jtiText),
             let exp = claims.exp, let iat = claims.iat, claims.iss == self.issuer
         else { throw .invalid }

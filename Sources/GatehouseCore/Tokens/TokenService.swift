@@ -1,7 +1,12 @@
-import Foundation
+public import Foundation
 public import GatehousePostgres
 
 /// The public API of a realm: SimpleJWT's obtain, refresh, verify, blacklist, logout and me.
+///
+/// The front the controllers call; the work is done by one-job parts: ``TokenIssuer``
+/// (claims and signatures), ``RefreshRotation`` (rotation and reuse), ``TokenVerifier``
+/// (signatures, with reloads for unknown kids), ``UserAdmission`` (the user's state, cached)
+/// and ``LoginGuard`` (login throttling and burst auditing).
 public final class TokenService: Sendable {
     /// A failure the client is told about.
     public enum Failure: Error, Sendable, Equatable {
@@ -34,14 +39,11 @@ public final class TokenService: Sendable {
     let hasher: PasswordHasher
     let users: UserStore
     let refreshTokens = RefreshTokenStore()
-    let audit = AuditLog()
-    /// Failed logins per environment and username, to tell a burst (guessing) from typos.
-    let loginFailures = RateLimiter()
-    /// At most one audit event per burst window and username.
-    let burstReports = RateLimiter()
-    /// More failed logins than this, for one username, is a burst worth an audit event.
-    static let burstRate = ThrottleRate("5/min")!
-    static let burstReportRate = ThrottleRate("1/min")!
+    let issuer = TokenIssuer()
+    let verifier: TokenVerifier
+    let admission: UserAdmission
+    let rotation: RefreshRotation
+    let loginGuard: LoginGuard
 
     /// - Parameters:
     ///   - database: where users and refresh tokens are.
@@ -63,6 +65,16 @@ public final class TokenService: Sendable {
         self.clock = clock
         self.throttle = SharedThrottle(database: database, clock: clock)
         self.users = UserStore(database: database)
+        self.verifier = TokenVerifier(realms: realms, clock: clock)
+        self.admission = UserAdmission(database: database, users: self.users, cache: userCache)
+        self.rotation = RefreshRotation(
+            database: database,
+            refreshTokens: self.refreshTokens,
+            issuer: self.issuer,
+            admission: self.admission,
+            audit: AuditLog()
+        )
+        self.loginGuard = LoginGuard(throttle: self.throttle, database: database, clock: clock, audit: AuditLog())
     }
 
     /// Whether this instance can serve: its database answers.
@@ -81,21 +93,16 @@ public final class TokenService: Sendable {
                     : "Ensure this field has no more than \(User.maximumUsernameLength) characters."
             )
         }
-        // `throttle_login_user`: an attempt is reserved before the hash and given back on
-        // success, so only failures count, and concurrent guesses cannot pass it together.
-        let attempts = realm.settings.throttleLoginUser.map { (ThrottleKey("login_user", realm.tenantID.uuidString, username), $0) }
-        if let (key, rate) = attempts, let retryAfter = await self.throttle.admit(key, tenant: realm.tenantID, rate: rate) {
-            throw Failure.throttled(retryAfter: retryAfter)
-        }
+        let attempt = try await self.loginGuard.admit(username, in: realm)
         let user = try await self.users.find(tenantID: realm.tenantID, username: username)
         let check = try await self.hasher.check(password, against: user?.passwordHash)
         guard case .match(let needsRehash) = check, let user, user.isActive else {
-            await self.countLoginFailure(in: realm, username: username)
+            await self.loginGuard.failed(username, in: realm)
             throw Failure.noActiveAccount
         }
         let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
         let pair = try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
-        if let (key, rate) = attempts { self.throttle.giveBack(key, rate: rate) }
+        self.loginGuard.succeeded(attempt)
         return pair
     }
 
@@ -109,7 +116,7 @@ public final class TokenService: Sendable {
     ///     replaces the hash it was computed from.
     public func issuePair(in realm: Realm, for user: User, rehashedPassword rehashed: String? = nil) async throws -> Pair {
         let now = self.clock.now()
-        let (refreshClaims, refreshTokenClaims) = self.standardClaims(
+        let (payload, recorded) = self.issuer.payload(
             .refresh,
             realm: realm,
             userID: user.id,
@@ -117,43 +124,30 @@ public final class TokenService: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
-        let recorded = try await self.refreshTokens.recordLogin(
+        let stored = try await self.refreshTokens.recordLogin(
             database: self.database,
             realm: realm,
-            claims: refreshTokenClaims,
+            claims: recorded,
             checkedHash: user.passwordHash,
             updateLastLogin: realm.settings.updateLastLogin,
             rehashedPassword: rehashed
         )
         // A new password or a deactivation came first: the checked password is stale.
-        guard recorded else { throw Failure.noActiveAccount }
+        guard stored else { throw Failure.noActiveAccount }
         return Pair(
-            access: try self.issueAccess(realm: realm, user: user, now: now),
-            refresh: try realm.codec.sign(.refresh, claims: refreshClaims, with: realm.ring.active)
+            access: try self.issuer.access(realm: realm, user: user, now: now),
+            refresh: try self.issuer.sign(.refresh, payload, realm: realm)
         )
     }
 
-    /// Counts a failed login; the first one past the burst rate is recorded in the audit log
-    /// (the username, never the password). Recording is best effort: the client's answer
-    /// does not depend on it.
-    func countLoginFailure(in realm: Realm, username: String) async {
-        let key = ThrottleKey("login_failures", realm.environmentID.uuidString, username)
-        let now = self.clock.now()
-        guard self.loginFailures.admit(key, rate: Self.burstRate, now: now) != nil,
-            self.burstReports.admit(key, rate: Self.burstReportRate, now: now) == nil
-        else { return }
-        try? await self.database.withConnection { connection in
-            try await self.audit.record(
-                on: connection,
-                actor: .system,
-                tenantID: realm.tenantID,
-                action: "login.failure_burst",
-                target: username,
-                details: [
-                    "environment": .string(realm.environmentSlug), "failures": .number(Double(Self.burstRate.requests + 1)),
-                    "window_seconds": .number(Double(Self.burstRate.period)),
-                ]
-            )
+    /// Exchanges a refresh token for a new access token and, when rotation is on, a new
+    /// refresh token; the old one is blacklisted when the realm says so. Presenting a
+    /// token that was already rotated revokes its whole family.
+    public func refresh(in realm: Realm, token: String) async throws -> Pair {
+        let claims = try await self.verifier.verified(token, in: realm, expecting: .refresh)
+        if let revokedBefore = realm.revokedBefore, claims.issuedAt < revokedBefore {
+            throw Failure.token(.revoked)
         }
+        return try await self.rotation.refresh(in: realm, claims: claims, now: self.clock.now())
     }
 }

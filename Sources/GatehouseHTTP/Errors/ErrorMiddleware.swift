@@ -4,7 +4,8 @@ public import Hummingbird
 import Logging
 import NIOCore
 
-/// Turns every error into the contract's JSON answer: routing and size errors into their
+/// Turns every error into the contract's JSON answer: the admin service's and the token
+/// service's refusals into theirs, routing and size errors into their
 /// 4xx, an unreachable database into 503, and anything unexpected into a 500 that is logged
 /// (a bug: nothing a client sends should get there).
 public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -17,6 +18,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw error
         } catch let error as AdminError {
             throw APIError(error)
+        } catch let failure as TokenService.Failure {
+            throw APIError(failure)
         } catch is NIOTooManyBytesError {
             throw APIError(.contentTooLarge, code: "too_large", detail: "Request body is too large.")
         } catch let error as HTTPError {

@@ -62,28 +62,28 @@ public struct RealmController: Sendable {
             try await self.throttleAnonymous(realm, request, context)
             let fields = try await RequestFields.read(from: request)
             let values = try fields.strings("username", "password")
-            let pair = try await self.answer { try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1]) }
+            let pair = try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1])
             return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
         }
         api.post("token/refresh") { request, context in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
-            let pair = try await self.answer { try await self.tokens.refresh(in: realm, token: token) }
+            let pair = try await self.tokens.refresh(in: realm, token: token)
             return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
         }
         api.post("token/verify") { request, context -> Response in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("token")[0]
-            try await self.answer { try await self.tokens.verify(in: realm, token: token) }
+            try await self.tokens.verify(in: realm, token: token)
             return Self.empty
         }
         api.post("token/blacklist") { request, context -> Response in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
             let token = try await RequestFields.read(from: request).strings("refresh")[0]
-            try await self.answer { try await self.tokens.blacklist(in: realm, token: token) }
+            try await self.tokens.blacklist(in: realm, token: token)
             return Self.empty
         }
         api.post("logout") { request, context -> Response in
@@ -97,7 +97,7 @@ public struct RealmController: Sendable {
             } catch {
                 throw APIError(.badRequest, code: "invalid_request", detail: "refresh required", fields: ["refresh": ["This field is required."]])
             }
-            try await self.answer { try await self.tokens.logout(in: realm, user: user, refreshToken: refresh) }
+            try await self.tokens.logout(in: realm, user: user, refreshToken: refresh)
             return Response(status: .resetContent)
         }
         api.get("me") { request, context in
@@ -162,15 +162,6 @@ public struct RealmController: Sendable {
         guard parts.count == 2, realm.settings.authHeaderTypes.contains(String(parts[0])) else {
             throw APIError.notAuthenticated
         }
-        return try await self.answer { try await self.tokens.authenticate(in: realm, accessToken: String(parts[1])) }
-    }
-
-    /// Runs `body`, turning the token service's failures into their answers.
-    private func answer<T>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let failure as TokenService.Failure {
-            throw APIError(failure)
-        }
+        return try await self.tokens.authenticate(in: realm, accessToken: String(parts[1]))
     }
 }

@@ -135,15 +135,12 @@ import Testing
             let user = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
             func token(issuedIn seconds: Double) throws -> String {
                 let now = Date().timeIntervalSince1970
-                return try realm.codec.sign(
-                    .access,
-                    claims: [
-                        "token_type": "access", "iss": .string(realm.issuer), "sub": .string(user.id.uuidString.lowercased()),
-                        "user_id": .string(user.id.uuidString.lowercased()), "iat": .number(now + seconds),
-                        "exp": .number(now + seconds + 600), "jti": .string(UUID().uuidString.lowercased()),
-                    ],
-                    with: realm.ring.active
-                )
+                let claims: [String: JSONValue] = [
+                    "token_type": "access", "iss": .string(realm.issuer), "sub": .string(user.id.uuidString.lowercased()),
+                    "user_id": .string(user.id.uuidString.lowercased()), "iat": .number(now + seconds),
+                    "exp": .number(now + seconds + 600), "jti": .string(UUID().uuidString.lowercased()),
+                ]
+                return try realm.codec.sign(.access, payload: JSONValue.object(claims), with: realm.ring.active)
             }
             // Within the leeway (30 s) a clock a little ahead is forgiven; beyond it, refused.
             _ = try await deployment.tokens.authenticate(in: realm, accessToken: try token(issuedIn: 10))

@@ -1,0 +1,93 @@
+import Foundation
+import GatehousePostgres
+
+/// Exchanges a verified refresh token: a new access token, and with rotation a new refresh
+/// token in the same family; a replay of a rotated token revokes the family.
+struct RefreshRotation: Sendable {
+    let database: PostgresClient
+    let refreshTokens: RefreshTokenStore
+    let issuer: TokenIssuer
+    let admission: UserAdmission
+    let audit: AuditLog
+
+    func refresh(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
+        let settings = realm.settings
+        if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
+            return try await self.rotate(in: realm, claims: claims, now: now)
+        }
+        enum Outcome {
+            case issued(TokenService.Pair)
+            case refused(TokenError)
+        }
+        let outcome: Outcome = try await self.database.withTransaction { connection in
+            guard let known = try await self.refreshTokens.find(on: connection, realm: realm, jti: claims.jti), known.reason == nil else {
+                return .refused(.revoked)
+            }
+            guard let user = try await self.admission.activeUser(on: connection, realm: realm, claims: claims) else {
+                return .refused(.revoked)
+            }
+            let access = try self.issuer.access(realm: realm, user: user, now: now)
+            guard settings.rotateRefreshTokens else { return .issued(TokenService.Pair(access: access, refresh: nil)) }
+            let (payload, recorded) = self.issuer.payload(
+                .refresh,
+                realm: realm,
+                userID: user.id,
+                jti: UUID(),
+                now: now,
+                lifetime: settings.refreshTokenLifetime
+            )
+            try await self.refreshTokens.record(on: connection, realm: realm, claims: recorded, familyID: known.familyID, parent: claims.jti)
+            return .issued(TokenService.Pair(access: access, refresh: try self.issuer.sign(.refresh, payload, realm: realm)))
+        }
+        switch outcome {
+        case .issued(let pair): return pair
+        case .refused(let error): throw TokenService.Failure.token(error)
+        }
+    }
+
+    /// Rotation with blacklisting (the default): one statement decides, and only a refused
+    /// rotation costs a second look, to tell a replay (revoke the family) from the rest.
+    private func rotate(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
+        let (payload, recorded) = self.issuer.payload(
+            .refresh,
+            realm: realm,
+            userID: claims.userID,
+            jti: UUID(),
+            now: now,
+            lifetime: realm.settings.refreshTokenLifetime
+        )
+        guard let owner = try await self.refreshTokens.rotate(database: self.database, realm: realm, old: claims, new: recorded) else {
+            try await self.database.withTransaction { connection in
+                try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
+            }
+            throw TokenService.Failure.token(.revoked)
+        }
+        return TokenService.Pair(
+            access: try self.issuer.access(realm: realm, user: owner, now: now),
+            refresh: try self.issuer.sign(.refresh, payload, realm: realm)
+        )
+    }
+
+    /// For a refresh token that was not outstanding: revokes its family when it is a replay
+    /// of a rotated token outside the grace period. The database's clock judges the grace
+    /// period against the instant it wrote at rotation, so a replay racing the rotation it
+    /// loses to is a replay too.
+    private func revokeFamilyIfReplayed(on connection: PostgresConnection, realm: Realm, jti: UUID) async throws {
+        guard let familyID = try await self.refreshTokens.replayedFamily(on: connection, realm: realm, jti: jti, grace: realm.settings.reuseGrace)
+        else {
+            return
+        }
+        let revoked = try await self.refreshTokens.revokeFamily(on: connection, realm: realm, familyID: familyID)
+        try await self.audit.record(
+            on: connection,
+            actor: .system,
+            tenantID: realm.tenantID,
+            action: "refresh.reuse",
+            target: jti.uuidString.lowercased(),
+            details: [
+                "environment": .string(realm.environmentSlug), "family_id": .string(familyID.uuidString.lowercased()),
+                "refresh_tokens_revoked": .number(Double(revoked)),
+            ]
+        )
+    }
+}

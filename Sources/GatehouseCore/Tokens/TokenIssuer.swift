@@ -1,0 +1,41 @@
+import Foundation
+
+/// Makes the claims of new tokens and signs them with the realm's active key; stores nothing.
+struct TokenIssuer: Sendable {
+    /// The payload of a new token, and the claims the service records of it.
+    func payload(_ type: TokenType, realm: Realm, userID: UUID, jti: UUID, now: Date, lifetime: Int) -> (TokenPayload, TokenClaims) {
+        let issuedAt = (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000
+        let expiresAt = (now.timeIntervalSince1970 + Double(lifetime)).rounded(.down)
+        let payload = TokenPayload(
+            type: type,
+            issuer: realm.issuer,
+            userID: userID,
+            jti: jti,
+            issuedAt: issuedAt,
+            expiresAt: expiresAt,
+            audience: realm.settings.audience
+        )
+        let claims = TokenClaims(
+            type: type,
+            userID: userID,
+            jti: jti,
+            issuedAt: Date(timeIntervalSince1970: issuedAt),
+            expiresAt: Date(timeIntervalSince1970: expiresAt),
+            kid: realm.ring.active.kid
+        )
+        return (payload, claims)
+    }
+
+    /// A new access token for `user`, carrying its username, role and own claims.
+    func access(realm: Realm, user: User, now: Date) throws -> String {
+        var (payload, _) = self.payload(.access, realm: realm, userID: user.id, jti: UUID(), now: now, lifetime: realm.settings.accessTokenLifetime)
+        payload.username = user.username
+        payload.role = user.role
+        payload.custom = user.claims
+        return try self.sign(.access, payload, realm: realm)
+    }
+
+    func sign(_ type: TokenType, _ payload: TokenPayload, realm: Realm) throws -> String {
+        try realm.codec.sign(type, payload: payload, with: realm.ring.active)
+    }
+}
