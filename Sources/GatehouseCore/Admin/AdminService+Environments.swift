@@ -86,7 +86,7 @@ extension AdminService {
                 try await connection.query(
                     """
                     UPDATE environments
-                    SET longer_lifetimes_until = greatest(longer_lifetimes_until, now() + make_interval(secs => \(longestBefore)))
+                    SET longer_lifetimes_until = greatest(longer_lifetimes_until, now() + make_interval(secs => \(longestBefore.timeInterval)))
                     WHERE tenant_id = \(tenantID) AND slug = \(slug)
                     """
                 )

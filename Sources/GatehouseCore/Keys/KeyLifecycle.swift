@@ -60,9 +60,9 @@ public struct KeyLifecycle: Sendable {
         public init(_ settings: EnvironmentSettings) {
             self.init(
                 algorithm: settings.algorithm,
-                retention: .seconds(settings.keyRetention),
-                rotationPeriod: settings.keyRotationPeriod.map { .seconds($0) },
-                publishAhead: .seconds(settings.keyPublishAhead)
+                retention: settings.keyRetention,
+                rotationPeriod: settings.keyRotationPeriod,
+                publishAhead: settings.keyPublishAhead
             )
         }
     }

@@ -152,7 +152,7 @@ public final class RealmDirectory: Sendable {
         for stored in try await self.keys.ring(
             of: environmentID,
             tenantID: tenantID,
-            retention: .seconds(settings.keyRetention),
+            retention: settings.keyRetention,
             database: self.database
         ) {
             ringKeys.append(

@@ -179,8 +179,8 @@ public final class Scheduler: Service {
             let (tenantID, id, revokedBefore, settings, longerUntil) = try row.decode((UUID, Int64, Date, [String], Date).self)
             let validity =
                 settings.map { EnvironmentSettings(stored: (try? JSONValue.parse(Array($0.utf8)))?.objectValue ?? [:]).longestTokenValidity }.max()
-                ?? 0
-            guard now > revokedBefore.addingTimeInterval(Double(validity)), now > longerUntil else { continue }
+                ?? .zero
+            guard now > revokedBefore + validity.timeInterval, now > longerUntil else { continue }
             deleted += try await connection.query("DELETE FROM revocation_lists WHERE tenant_id = \(tenantID) AND id = \(id)").affectedRows
         }
         return deleted

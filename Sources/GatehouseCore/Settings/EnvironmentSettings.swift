@@ -3,25 +3,27 @@
 /// An environment stores only the values that differ from the defaults; ``applying(_:)``
 /// validates such overrides and names the field of the first bad one.
 public struct EnvironmentSettings: Sendable, Hashable {
-    public var accessTokenLifetime = 900
-    public var refreshTokenLifetime = 1_209_600
+    public var accessTokenLifetime: Duration = .seconds(900)
+    public var refreshTokenLifetime: Duration = .seconds(1_209_600)
     public var rotateRefreshTokens = true
     public var blacklistAfterRotation = true
     public var updateLastLogin = true
     public var algorithm = SigningAlgorithm.es256
-    public var leeway = 30
+    /// Clock skew tolerated on `exp`, `iat` and `nbf`.
+    public var leeway: Duration = .seconds(30)
     public var audience: String?
     public var authHeaderTypes = ["Bearer"]
     public var throttleAnon: ThrottleRate? = ThrottleRate("20/min")
     public var throttleUser: ThrottleRate? = ThrottleRate("1000/hour")
     /// Failed logins per (tenant, username), from any address.
     public var throttleLoginUser: ThrottleRate? = ThrottleRate("10/min")
-    public var reuseGrace = 0
+    /// How long after its rotation a refresh token may be presented again without counting as a replay.
+    public var reuseGrace: Duration = .zero
     /// How long a key signs before the scheduler replaces it; `nil`: only operators rotate.
-    public var keyRotationPeriod: Int?
+    public var keyRotationPeriod: Duration?
     /// How long before its activation a scheduled key is published as `next`, so every
     /// verifier knows it before the first token it signs.
-    public var keyPublishAhead = 3600
+    public var keyPublishAhead: Duration = .seconds(3600)
 
     public init() {}
 
@@ -34,15 +36,15 @@ public struct EnvironmentSettings: Sendable, Hashable {
 
     /// How long a key that stopped signing may still have valid tokens: the longest token
     /// lifetime plus the leeway. A retiring key stays in the ring that long.
-    public var keyRetention: Int {
+    public var keyRetention: Duration {
         max(self.accessTokenLifetime, self.refreshTokenLifetime) + self.leeway
     }
 
     /// How long after its issue any token of this environment can still be accepted: the
     /// longest lifetime plus the largest leeway a setting may ever allow (a leeway raised
     /// later must not revive a token whose revocation was forgotten).
-    public var longestTokenValidity: Int {
-        max(self.accessTokenLifetime, self.refreshTokenLifetime) + Self.maximumLeeway
+    public var longestTokenValidity: Duration {
+        max(self.accessTokenLifetime, self.refreshTokenLifetime) + .seconds(Self.maximumLeeway)
     }
 
     /// The names a client may set.
@@ -135,29 +137,29 @@ public struct EnvironmentSettings: Sendable, Hashable {
     /// The settings as JSON, every name with its effective value.
     public var json: [String: JSONValue] {
         [
-            "access_token_lifetime": .number(Double(self.accessTokenLifetime)),
-            "refresh_token_lifetime": .number(Double(self.refreshTokenLifetime)),
+            "access_token_lifetime": .number(self.accessTokenLifetime.timeInterval),
+            "refresh_token_lifetime": .number(self.refreshTokenLifetime.timeInterval),
             "rotate_refresh_tokens": .bool(self.rotateRefreshTokens),
             "blacklist_after_rotation": .bool(self.blacklistAfterRotation),
             "update_last_login": .bool(self.updateLastLogin),
             "algorithm": .string(self.algorithm.rawValue),
-            "leeway": .number(Double(self.leeway)),
+            "leeway": .number(self.leeway.timeInterval),
             "audience": self.audience.map(JSONValue.string) ?? .null,
             "auth_header_types": .array(self.authHeaderTypes.map(JSONValue.string)),
             "throttle_anon": self.throttleAnon.map { .string($0.description) } ?? .null,
             "throttle_user": self.throttleUser.map { .string($0.description) } ?? .null,
             "throttle_login_user": self.throttleLoginUser.map { .string($0.description) } ?? .null,
-            "reuse_grace": .number(Double(self.reuseGrace)),
-            "key_rotation_period": self.keyRotationPeriod.map { .number(Double($0)) } ?? .null,
-            "key_publish_ahead": .number(Double(self.keyPublishAhead)),
+            "reuse_grace": .number(self.reuseGrace.timeInterval),
+            "key_rotation_period": self.keyRotationPeriod.map { .number($0.timeInterval) } ?? .null,
+            "key_publish_ahead": .number(self.keyPublishAhead.timeInterval),
         ]
     }
 
-    private static func seconds(_ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Int {
+    private static func seconds(_ value: JSONValue, _ name: String, _ range: ClosedRange<Int>) throws(SettingsError) -> Duration {
         guard let seconds = value.integerValue, range.contains(seconds) else {
             throw SettingsError(field: name, reason: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
         }
-        return seconds
+        return .seconds(seconds)
     }
 
     private static func bool(_ value: JSONValue, _ name: String) throws(SettingsError) -> Bool {

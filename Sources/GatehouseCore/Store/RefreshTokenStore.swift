@@ -149,12 +149,12 @@ public struct RefreshTokenStore: Sendable {
     /// The family of a token that was rotated at least `grace` seconds ago, by the
     /// database's clock (the one that wrote `revoked_at`): a replay, whose family must be
     /// revoked. `nil` for anything else, a rotation inside the grace period included.
-    public func replayedFamily(on connection: PostgresConnection, realm: Realm, jti: UUID, grace: Int) async throws -> UUID? {
+    public func replayedFamily(on connection: PostgresConnection, realm: Realm, jti: UUID, grace: Duration) async throws -> UUID? {
         try await connection.query(
             """
             SELECT family_id FROM refresh_tokens
             WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID)
-              AND revoked_reason = 'rotated' AND clock_timestamp() - revoked_at >= make_interval(secs => \(grace))
+              AND revoked_reason = 'rotated' AND clock_timestamp() - revoked_at >= make_interval(secs => \(grace.timeInterval))
             """
         ).first?.decode(UUID.self)
     }

@@ -14,13 +14,13 @@ public struct TokenCodec: Sendable {
     public let issuer: String
     /// The audience (`aud`) of the realm, when set.
     public let audience: String?
-    /// Seconds of clock skew tolerated on `exp`.
-    public let leeway: Int
+    /// Clock skew tolerated on `exp`, `iat` and `nbf`, in seconds.
+    private let leeway: Double
 
-    public init(issuer: String, audience: String?, leeway: Int) {
+    public init(issuer: String, audience: String?, leeway: Duration) {
         self.issuer = issuer
         self.audience = audience
-        self.leeway = leeway
+        self.leeway = leeway.timeInterval
     }
 
     private struct Header: Codable {
@@ -112,7 +112,7 @@ public struct TokenCodec: Sendable {
         }
         // Not before `nbf` (RFC 7519 §4.1.5), with the leeway; time only moves on, so a
         // token that passed here once need not be asked again.
-        if let notBefore = claims.nbf, notBefore > now.timeIntervalSince1970 + Double(self.leeway) { throw .invalid }
+        if let notBefore = claims.nbf, notBefore > now.timeIntervalSince1970 + self.leeway { throw .invalid }
         let verified = TokenClaims(
             type: type,
             userID: userID,
@@ -128,10 +128,10 @@ public struct TokenCodec: Sendable {
     /// What is checked on every use of a token, even one whose signature was checked before:
     /// expiry and an issue instant not in the future (each with leeway), then type.
     func check(_ claims: TokenClaims, expecting expected: TokenType?, now: Date) throws(TokenError) {
-        guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + Double(self.leeway) else {
+        guard now.timeIntervalSince1970 < claims.expiresAt.timeIntervalSince1970 + self.leeway else {
             throw .expired
         }
-        guard claims.issuedAt.timeIntervalSince1970 <= now.timeIntervalSince1970 + Double(self.leeway) else {
+        guard claims.issuedAt.timeIntervalSince1970 <= now.timeIntervalSince1970 + self.leeway else {
             throw .invalid
         }
         if let expected, expected != claims.type { throw .wrongType }

@@ -3,9 +3,9 @@ import Foundation
 /// Makes the claims of new tokens and signs them with the realm's active key; stores nothing.
 struct TokenIssuer: Sendable {
     /// The payload of a new token, and the claims the service records of it.
-    func payload(_ type: TokenType, realm: Realm, userID: UUID, jti: UUID, now: Date, lifetime: Int) -> (TokenPayload, TokenClaims) {
+    func payload(_ type: TokenType, realm: Realm, userID: UUID, jti: UUID, now: Date, lifetime: Duration) -> (TokenPayload, TokenClaims) {
         let issuedAt = (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000
-        let expiresAt = (now.timeIntervalSince1970 + Double(lifetime)).rounded(.down)
+        let expiresAt = (now.timeIntervalSince1970 + lifetime.timeInterval).rounded(.down)
         let payload = TokenPayload(
             type: type,
             issuer: realm.issuer,

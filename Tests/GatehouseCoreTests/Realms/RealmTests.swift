@@ -14,7 +14,7 @@ import Testing
             #expect(try realm.verify(pair.access, expecting: .access, now: Date()) == first)
             // ... and the same checks of what changes with time and use.
             #expect(throws: TokenError.wrongType) { try realm.verify(pair.access, expecting: .refresh, now: Date()) }
-            let later = first.expiresAt.addingTimeInterval(Double(realm.settings.leeway) + 1)
+            let later = first.expiresAt.addingTimeInterval(realm.settings.leeway.timeInterval + 1)
             #expect(throws: TokenError.expired) { try realm.verify(pair.access, expecting: .access, now: later) }
             // A single changed byte is a different token: verified from scratch, and refused.
             var bytes = Array(pair.access.utf8)

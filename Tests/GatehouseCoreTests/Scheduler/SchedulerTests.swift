@@ -98,10 +98,14 @@ import Testing
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
             // Kept while a token could still be accepted: 120 s of life and the largest leeway a setting may set.
             let validity = EnvironmentSettings(stored: ["access_token_lifetime": 60, "refresh_token_lifetime": 120, "leeway": 0]).longestTokenValidity
-            #expect(validity == 420)
-            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity - 5))")
+            #expect(validity == .seconds(420))
+            try await deployment.database.query(
+                "UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity.timeInterval - 5))"
+            )
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 0)
-            try await deployment.database.query("UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity + 1))")
+            try await deployment.database.query(
+                "UPDATE revocation_lists SET revoked_before = now() - make_interval(secs => \(validity.timeInterval + 1))"
+            )
             #expect(try await Self.scheduler(deployment).runOnce()?.revocationListsDeleted == 1)
             #expect(try await deployment.database.query("SELECT count(*) FROM revocation_lists").single(Int.self) == 0)
         }

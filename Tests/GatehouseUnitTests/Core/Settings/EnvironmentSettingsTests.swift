@@ -19,7 +19,7 @@ import Testing
         let settings = try EnvironmentSettings().applying([
             "access_token_lifetime": 60, "algorithm": "EdDSA", "throttle_anon": nil, "audience": "api",
         ])
-        #expect(settings.accessTokenLifetime == 60 && settings.algorithm == .eddsa)
+        #expect(settings.accessTokenLifetime == .seconds(60) && settings.algorithm == .eddsa)
         #expect(settings.throttleAnon == nil && settings.audience == "api")
 
         let bad: [(String, JSONValue)] = [
@@ -46,6 +46,6 @@ import Testing
     @Test func rotationSettingsAreValidatedTogether() throws {
         #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 600, "key_publish_ahead": 600]) }
         #expect(throws: SettingsError.self) { try EnvironmentSettings().applying(["key_rotation_period": 10]) }
-        #expect(try EnvironmentSettings().applying(["key_rotation_period": 86400]).keyRotationPeriod == 86400)
+        #expect(try EnvironmentSettings().applying(["key_rotation_period": 86400]).keyRotationPeriod == .seconds(86400))
     }
 }
