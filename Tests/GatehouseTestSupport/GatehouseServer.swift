@@ -26,12 +26,14 @@ public struct GatehouseServer: Sendable {
         merged["GATEHOUSE_PUBLIC_URL"] = environment["GATEHOUSE_PUBLIC_URL"]
         let process = try Subprocess.start(GatehouseProcess.executable.path, ["serve", "--port", "\(port)"], environment: merged)
         let server = GatehouseServer(process: process, url: "http://127.0.0.1:\(port)")
-        for _ in 0..<100 {
-            if (try? server.curl("GET", "/readyz"))?.status == 200 { return server }
-            try await Task.sleep(for: .milliseconds(100))
+        do {
+            // Generous: a loaded machine starts a debug build slowly; the limit measures nothing.
+            try await eventually(within: .seconds(60)) { (try? server.curl("GET", "/readyz"))?.status == 200 }
+            return server
+        } catch {
+            _ = process.stop(signal: SIGKILL)
+            throw SubprocessError(message: "gatehouse serve did not become ready: \(process.stderr)")
         }
-        _ = process.stop(signal: SIGKILL)
-        throw SubprocessError(message: "gatehouse serve did not become ready: \(process.stderr)")
     }
 
     /// One request with curl, a real HTTP client over a real socket.

@@ -76,6 +76,7 @@ public struct TestDeployment: Sendable {
             let changes = ChangeFeed(configuration: database.configuration, realms: realms, users: userCache)
             let feed = Task { try await changes.run() }
             defer { feed.cancel() }
+            try await eventually { changes.isConnected }
             return try await body(deployment)
         }
     }
@@ -90,19 +91,6 @@ public struct TestDeployment: Sendable {
     /// The id of a tenant.
     public func tenantID(_ slug: String) async throws -> UUID {
         try await self.database.query("SELECT id FROM tenants WHERE slug = \(slug)").single(UUID.self)
-    }
-
-    /// Waits until `condition` holds, as a change made straight in the database reaches the
-    /// caches through a notification; fails after `timeout`.
-    public func eventually(
-        within timeout: Duration = .seconds(2),
-        _ condition: () async throws -> Bool
-    ) async throws {
-        let deadline = ContinuousClock.now + timeout
-        while try await !condition() {
-            guard ContinuousClock.now < deadline else { throw ClusterError(message: "condition not met within \(timeout)") }
-            try await Task.sleep(for: .milliseconds(10))
-        }
     }
 
     /// Changes a realm's key ring straight in the database, as another instance would: this

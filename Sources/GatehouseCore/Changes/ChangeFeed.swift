@@ -25,6 +25,9 @@ public final class ChangeFeed: Service {
     /// Whether the listener is connected: the periodic reload waits for it.
     private let connected = Atomic<Bool>(false)
 
+    /// Whether changes made from now on reach this instance's caches.
+    public var isConnected: Bool { self.connected.load(ordering: .relaxed) }
+
     /// - Parameters:
     ///   - configuration: the database; the feed keeps one connection of its own.
     ///   - realms: the realm cache to invalidate.

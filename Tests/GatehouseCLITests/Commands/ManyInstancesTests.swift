@@ -14,7 +14,7 @@ import Testing
         var adminKey: String
     }
 
-    static func bootstrap(url: String) throws -> Deployment {
+    static func bootstrap(url: String) async throws -> Deployment {
         // Instances behind one load balancer share one public URL, hence one issuer.
         let environment = [
             "GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64,
@@ -31,17 +31,16 @@ import Testing
         let key =
             try GatehouseProcess.run(["admin-key", "create", "--name", "tests"], environment: environment).stdout
             .split(separator: "\n").last.map(String.init) ?? ""
+        // Before any instance starts, so that none has to hear of it.
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { database in
+            try await database.query(
+                """
+                UPDATE environments SET settings = settings || '{"throttle_anon": null, "throttle_user": null}'::jsonb
+                WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'demo')
+                """
+            )
+        }
         return Deployment(environment: environment, adminKey: key)
-    }
-
-    static func unthrottle(_ server: GatehouseServer, _ deployment: Deployment) throws {
-        let answer = try server.curl(
-            "PATCH",
-            "/admin/v1/tenants/demo/environments/prod",
-            body: ["settings": ["throttle_anon": nil, "throttle_user": nil]],
-            bearer: deployment.adminKey
-        )
-        #expect(answer.status == 200, "\(answer.body)")
     }
 
     static func login(_ server: GatehouseServer) throws -> (access: String, refresh: String) {
@@ -49,24 +48,12 @@ import Testing
         return (answer.json["access"]?.stringValue ?? "", answer.json["refresh"]?.stringValue ?? "")
     }
 
-    /// Waits until `condition` holds; throws once `limit` has passed without it.
-    static func within(_ limit: Duration, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            if try condition() { return }
-            try await Task.sleep(for: .milliseconds(10))
-        }
-        throw ClusterError(message: "condition not met within \(limit)")
-    }
-
     @Test func aRotationAndARevocationOnOneInstanceReachTheOther() async throws {
-        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
         defer { a.stop(signal: SIGKILL) }
         let b = try await GatehouseServer.start(environment: deployment.environment)
         defer { b.stop(signal: SIGKILL) }
-        try Self.unthrottle(a, deployment)
-        try await Task.sleep(for: .milliseconds(200))
         let (access, _) = try Self.login(b)
         #expect(try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
@@ -78,23 +65,21 @@ import Testing
         )
         let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
         // How fast is deploy/bench/propagation.sh's to measure; here, that it happens.
-        try await Self.within(.seconds(10)) {
+        try await eventually(within: .seconds(10)) {
             TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
         }
 
         let revoked = try a.curl("POST", "/admin/v1/tenants/demo/revocations", body: ["usernames": ["alice"]], bearer: deployment.adminKey)
         #expect(revoked.json["users"] == 1)
-        try await Self.within(.seconds(10)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
+        try await eventually(within: .seconds(10)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
     }
 
     @Test func immediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
-        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
         defer { a.stop(signal: SIGKILL) }
         let b = try await GatehouseServer.start(environment: deployment.environment)
         defer { b.stop(signal: SIGKILL) }
-        try Self.unthrottle(a, deployment)
-        try await Task.sleep(for: .milliseconds(200))
 
         // Two clients, each logging in on one instance and using the tokens on the other,
         // until the stop file appears; every status goes to their output.
@@ -142,11 +127,9 @@ import Testing
     @Test func whilePostgreSQLIsDownVerifyAnswersLoginIs503AndAllRecoversAfter() async throws {
         let cluster = try await PostgresCluster.start()
         defer { cluster.destroy() }
-        let deployment = try Self.bootstrap(url: cluster.url)
+        let deployment = try await Self.bootstrap(url: cluster.url)
         let server = try await GatehouseServer.start(environment: deployment.environment)
         defer { server.stop(signal: SIGKILL) }
-        try Self.unthrottle(server, deployment)
-        try await Task.sleep(for: .milliseconds(200))
         let (access, refresh) = try Self.login(server)
         #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
@@ -162,17 +145,15 @@ import Testing
         #expect(try server.curl("GET", "/readyz").status == 503)
 
         try cluster.startAgain()
-        try await Self.within(.seconds(30)) { try Self.login(server).access.isEmpty == false }
+        try await eventually(within: .seconds(30)) { try Self.login(server).access.isEmpty == false }
         #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
     }
 
     @Test func killingAnInstanceDuringRefreshesLeavesEveryTokenFamilyConsistent() async throws {
         let url = try await TestPostgres.makeDatabase()
-        let deployment = try Self.bootstrap(url: url)
+        let deployment = try await Self.bootstrap(url: url)
         let victim = try await GatehouseServer.start(environment: deployment.environment)
         defer { victim.stop(signal: SIGKILL) }
-        try Self.unthrottle(victim, deployment)
-        try await Task.sleep(for: .milliseconds(200))
         let refreshes = try (0..<8).map { _ in try Self.login(victim).refresh }
         // Eight clients refresh their chains as fast as they can; the instance dies under them.
         let script = """
@@ -219,21 +200,24 @@ import Testing
     }
 
     @Test func sigtermFinishesTheRequestInFlightAndExitsCleanly() async throws {
-        let deployment = try Self.bootstrap(url: try await TestPostgres.makeDatabase())
+        let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let server = try await GatehouseServer.start(environment: deployment.environment)
         defer { server.stop(signal: SIGKILL) }
         // An import of 60 users with plain passwords: each is hashed with Argon2id at the
         // default cost, so the request runs for a good while after SIGTERM arrives.
         let lines = (0..<60).map { #"{"username": "user\#($0)", "password": "pw\#($0)"}"# }.joined(separator: "\n")
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("trace-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: trace) }
         let client = try Subprocess.start(
-            "/usr/bin/curl",
+            "/usr/bin/env",
             [
-                "-s", "-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(deployment.adminKey)",
+                "curl", "--trace-ascii", trace, "-s", "-w", "\n%{http_code}", "-X", "POST", "-H", "Authorization: Bearer \(deployment.adminKey)",
                 "-H", "Content-Type: application/x-ndjson", "--data-binary", lines, server.url + "/admin/v1/tenants/demo/users/import",
             ],
             environment: [:]
         )
-        try await Task.sleep(for: .milliseconds(300))
+        // In flight: curl has sent the whole body, and the hashing has begun.
+        try await eventually { (try? String(contentsOfFile: trace, encoding: .utf8))?.contains("=> Send data") == true }
         let status = server.stop(signal: SIGTERM)
         let output = try client.wait().stdout
         #expect(status == 0, "\(server.process.stderr)")

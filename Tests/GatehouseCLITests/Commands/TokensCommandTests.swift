@@ -7,7 +7,7 @@ import Testing
 /// `gatehouse tokens flush`, for cron: expired refresh-token rows go, the rest stay.
 @Suite(.timeLimit(.minutes(5))) struct TokensCommandTests {
     @Test func flushDeletesExpiredRowsOnlyAndSaysHowMany() async throws {
-        let deployment = try ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
+        let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
         let url = try #require(deployment.environment["GATEHOUSE_DATABASE_URL"])
         try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { client in
             // Three rows of alice's: two expired yesterday, one valid for a day.

@@ -38,7 +38,7 @@ import Testing
 
             try await deployment.database.query("UPDATE users SET revoked_before = clock_timestamp() WHERE username = 'alice'")
             // How fast is for deploy/bench/propagation.sh; here, that it happens, refused as revoked.
-            try await deployment.eventually(within: .seconds(10)) {
+            try await eventually(within: .seconds(10)) {
                 do {
                     _ = try await other.tokens.authenticate(in: otherRealm, accessToken: pair.access)
                     return false
@@ -56,7 +56,7 @@ import Testing
             let before = try #require(try await other.tokens.realms.realm(tenant: "demo", environment: "prod"))
             let realm = try await deployment.realm()
             try await deployment.changeRingInTheDatabase(realm, .rotate(.immediate))
-            try await deployment.eventually(within: .seconds(10)) {
+            try await eventually(within: .seconds(10)) {
                 try await other.tokens.realms.realm(tenant: "demo", environment: "prod")?.ring.active.kid != before.ring.active.kid
             }
         }
@@ -80,7 +80,7 @@ import Testing
             let feed = ChangeFeed(configuration: database.configuration, realms: realms, users: users, backupInterval: .milliseconds(100))
             let running = Task { try await feed.run() }
             defer { running.cancel() }
-            try await Task.sleep(for: .milliseconds(300))
+            try await eventually { feed.isConnected }
             let realm = try #require(try await realms.realm(tenant: "demo", environment: "prod"))
             let pair = try await tokens.obtainPair(in: realm, username: "alice", password: "pw")
             // Traffic, as a server sees it: the caches fill, are reloaded, fill again.

@@ -26,7 +26,7 @@ import Testing
             #expect(try await brief.realm(tenant: "late", environment: "prod") == nil)
             _ = try await deployment.admin.createTenant(slug: "late", name: nil, environments: ["prod"], actor: .cli)
             #expect(try await remembering.realm(tenant: "late", environment: "prod") == nil)
-            try await deployment.eventually(within: .seconds(10)) { try await brief.realm(tenant: "late", environment: "prod") != nil }
+            try await eventually(within: .seconds(10)) { try await brief.realm(tenant: "late", environment: "prod") != nil }
             // What a notification of a tenant change does.
             remembering.invalidateAll()
             #expect(try await remembering.realm(tenant: "late", environment: "prod") != nil)

@@ -43,7 +43,7 @@ import Testing
             #expect(try await scheduler.runOnce()?.activated == 1)
             states = try await Self.states(deployment)
             #expect(states[next] == "active" && states[first] == "retiring")
-            try await deployment.eventually { try await deployment.realm().ring.active.kid == next }
+            try await eventually { try await deployment.realm().ring.active.kid == next }
             let events = try await deployment.database.query("SELECT action, actor FROM audit_log ORDER BY id").map {
                 try $0.decode((String, String).self)
             }

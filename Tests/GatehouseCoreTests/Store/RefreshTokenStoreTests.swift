@@ -34,7 +34,7 @@ import Testing
                     }
                 }
                 // Commit only once the revocation waits for the parent's row.
-                try await deployment.eventually(within: .seconds(20)) {
+                try await eventually(within: .seconds(20)) {
                     try await deployment.database.query(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
                     ).single(Int.self) > 0

@@ -70,7 +70,7 @@ import Testing
                 let change = Task {
                     try await deployment.admin.updateUser(tenant: "demo", id: id, changes: .init(password: "changed"), actor: .cli)
                 }
-                try await deployment.eventually(within: .seconds(20)) {
+                try await eventually(within: .seconds(20)) {
                     try await deployment.database.query(
                         "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
                     ).single(Int.self) > 0
@@ -115,7 +115,7 @@ import Testing
             _ = try await tokens.authenticate(in: realm, accessToken: pair.access)
             // A revocation written by the database's clock covers what this host just issued.
             _ = try await deployment.admin.revoke(tenant: "demo", target: .usernames(["alice"]), environment: nil, actor: .cli)
-            try await deployment.eventually {
+            try await eventually {
                 do {
                     _ = try await tokens.authenticate(in: realm, accessToken: pair.access)
                     return false

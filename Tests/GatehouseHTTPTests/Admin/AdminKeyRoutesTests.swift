@@ -135,7 +135,7 @@ import Testing
                 _ = try await admin.call(.post, "/tenants/demo/environments/prod/keys/rotate", json: ["mode": "immediate"])
                 #expect(try await Self.jwksKids(realm).contains(oldKid))
                 try await deployment.database.query("UPDATE signing_keys SET retiring_at = now() - interval '601 seconds' WHERE kid = \(oldKid)")
-                try await deployment.eventually { try await Self.jwksKids(realm).contains(oldKid) == false }
+                try await eventually { try await Self.jwksKids(realm).contains(oldKid) == false }
             }
         }
     }

@@ -75,7 +75,7 @@ import Testing
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
                 try await deployment.database.query("UPDATE users SET is_active = false WHERE username = 'alice'")
                 // The instance's cache learns of the change through PostgreSQL's notification.
-                try await deployment.eventually {
+                try await eventually {
                     try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .unauthorized
                 }
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .unauthorized)
@@ -86,7 +86,7 @@ import Testing
                 try await deployment.database.query("UPDATE users SET is_active = true, revoked_before = clock_timestamp() WHERE username = 'alice'")
                 // A login after the revocation instant works; the token from before does not.
                 let fresh = try await api.login()
-                try await deployment.eventually { try await api.send(.get, "/api/me/", bearer: fresh.access).status == .ok }
+                try await eventually { try await api.send(.get, "/api/me/", bearer: fresh.access).status == .ok }
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .unauthorized)
             }
         }
