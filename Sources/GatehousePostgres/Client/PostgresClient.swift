@@ -151,7 +151,11 @@ public final class PostgresClient: Sendable, Service {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let taken = self.state.withLock { $0.enqueue(continuation, id: id) }
-                if case .wait = taken { return }
+                if case .wait = taken {
+                    // Cancelled before it queued: the cancellation handler found nothing to fail.
+                    if Task.isCancelled { self.fail(waiter: id, with: CancellationError()) }
+                    return
+                }
                 continuation.resume(with: Result { try self.lend(taken) })
             }
         } onCancel: {

@@ -35,7 +35,8 @@ import Testing
         let viaHTTP = try Subprocess.run(
             "/usr/bin/env",
             [
-                "curl", "--max-time", "60", "-s", "-X", "POST", "-H", "Authorization: Bearer \(key)", "-H", "Content-Type: application/x-ndjson", "--data-binary", lines("h"),
+                "curl", "--max-time", "60", "-s", "-X", "POST", "-H", "Authorization: Bearer \(key)", "-H", "Content-Type: application/x-ndjson",
+                "--data-binary", lines("h"),
                 server.url + "/admin/v1/tenants/acme/users/import",
             ],
             environment: [:]

@@ -35,13 +35,21 @@ import Testing
         let duplicate = try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
         #expect(duplicate.stderr.split(separator: "\n").first?.contains("already exists") == true)
 
-        // Each environment got exactly one active key, sealed: no PEM in the database.
+        // Each environment got exactly one active key, sealed: it opens with the master key
+        // and that kid only, and what it holds appears nowhere in the stored bytes.
         let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1))
         defer { Task { await client.shutdown() } }
-        let keys = try await client.query(
-            "SELECT count(*), count(*) FILTER (WHERE position('PRIVATE'::bytea IN private_key) > 0) FROM signing_keys WHERE state = 'active'"
-        ).single((Int, Int).self)
-        #expect(keys.0 == 2 && keys.1 == 0)
+        let stored = try await client.query("SELECT kid, private_key FROM signing_keys WHERE state = 'active'").map {
+            try $0.decode((String, Data).self)
+        }
+        #expect(stored.count == 2)
+        let masterKey = try MasterKey(base64: try #require(environment["GATEHOUSE_MASTER_KEY"]))
+        for (kid, sealed) in stored {
+            let secret = try masterKey.open(sealed, kid: kid)
+            #expect(secret.count >= 32 && sealed.range(of: secret) == nil && sealed.range(of: Data("PRIVATE".utf8)) == nil)
+            #expect(throws: KeyError.self) { try MasterKey.generate().key.open(sealed, kid: kid) }
+            #expect(throws: KeyError.self) { try masterKey.open(sealed, kid: kid + "x") }
+        }
         let adminKeys = try await client.query("SELECT count(*) FROM admin_keys").single(Int.self)
         #expect(adminKeys == 0)
         // Audited as the API's creations are, with the command line as the actor.

@@ -25,23 +25,32 @@ import Testing
         }
     }
 
-    @Test func aReplayedRefreshTokenRevokesItsFamily() async throws {
+    /// Over several generations: a replay of a middle one revokes the newest, three rotations
+    /// below the first, and nothing of the family stays usable.
+    @Test func aReplayedRefreshTokenRevokesItsWholeFamily() async throws {
         try await TestDeployment.with { deployment in
             try await deployment.test { api in
-                let first = try await api.login().refresh
-                let second = try #require(try await api.post("/api/token/refresh/", json: ["refresh": .string(first)])["refresh"])
+                var chain = [try await api.login().refresh]
+                for _ in 0..<3 {
+                    chain.append(try #require(try await api.post("/api/token/refresh/", json: ["refresh": .string(chain.last!)])["refresh"]))
+                }
                 let unrelated = try await api.login().refresh
 
-                let replay = try await api.post("/api/token/refresh/", json: ["refresh": .string(first)])
+                let replay = try await api.post("/api/token/refresh/", json: ["refresh": .string(chain[1])])
                 #expect(replay.status == .unauthorized && replay.code == "token_not_valid")
                 // The thief's and the owner's descendants die with it; other logins live.
-                #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(second)]).status == .unauthorized)
+                for token in chain {
+                    #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(token)]).status == .unauthorized)
+                }
                 #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(unrelated)]).status == .ok)
             }
-            let reasons = try await deployment.database.query(
-                "SELECT revoked_reason FROM refresh_tokens WHERE revoked_reason = 'reuse'"
-            ).count
-            #expect(reasons == 1)
+            let (outstanding, reused) = try await deployment.database.query(
+                """
+                SELECT count(*) FILTER (WHERE revoked_at IS NULL), count(*) FILTER (WHERE revoked_reason = 'reuse')
+                FROM refresh_tokens WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE revoked_reason = 'reuse')
+                """
+            ).single((Int, Int).self)
+            #expect(outstanding == 0 && reused == 1)
         }
     }
 

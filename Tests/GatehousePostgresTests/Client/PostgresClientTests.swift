@@ -116,6 +116,41 @@ import Testing
         #expect(try await client.query("SELECT 2").single(Int32.self) == 2)
     }
 
+    @Test func shutdownFailsTheWaitersAndEveryLaterCallerAndClosesWhatComesBack() async throws {
+        let url = try await TestPostgres.makeDatabase()
+        let client = PostgresClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1, acquireTimeout: .seconds(60)))
+        let lent = try await client.withConnection { connection in
+            let waiter = Task { try await client.query("SELECT 1") }
+            let pid = try await connection.query("SELECT pg_backend_pid()").single(Int32.self)
+            await client.shutdown()
+            let error = await #expect(throws: PostgresError.self) { try await waiter.value }
+            #expect(error?.kind == .clientClosed)
+            return pid
+        }
+        let after = await #expect(throws: PostgresError.self) { try await client.query("SELECT 1") }
+        #expect(after?.kind == .clientClosed)
+        // The connection lent out during the shutdown was closed when it came back.
+        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { other in
+            try await eventually {
+                try await other.query("SELECT count(*) FROM pg_stat_activity WHERE pid = \(lent)").single(Int.self) == 0
+            }
+        }
+    }
+
+    @Test func aCancelledWaiterLeavesTheLineAndTheConnectionServesTheNext() async throws {
+        let url = try await TestPostgres.makeDatabase()
+        try await PostgresClient.withClient(
+            configuration: PostgresConfiguration(connectionString: url, poolSize: 1, acquireTimeout: .seconds(60))
+        ) { client in
+            try await client.withConnection { _ in
+                let waiter = Task { try await client.query("SELECT 1") }
+                waiter.cancel()
+                await #expect(throws: CancellationError.self) { try await waiter.value }
+            }
+            #expect(try await client.query("SELECT 3").single(Int32.self) == 3)
+        }
+    }
+
     @Test func aBadConnectionStringGivesAClearErrorWithoutThePassword() async throws {
         let cases = [
             "postgresql://gatehouse:hunter2-secret@127.0.0.1:1/gatehouse",

@@ -14,9 +14,28 @@ import Testing
         #expect(try await hasher.hash("same") != (try await hasher.hash("same")))
     }
 
-    @Test func aMissingUserIsAMismatch() async throws {
-        let hasher = try TestDeployment.hasher()
-        #expect(try await hasher.check("anything", against: nil) == .mismatch)
+    /// An unknown user and a wrong password get the same answer after the same work: the
+    /// dummy hash costs what a stored hash costs. Compared as a ratio of medians of
+    /// interleaved runs at the default cost, so the machine's speed cancels out; skipping
+    /// the hash would make the unknown user hundreds of times cheaper.
+    @Test func anUnknownUserCostsWhatAWrongPasswordCosts() async throws {
+        let threads = NIOThreadPool(numberOfThreads: 1)
+        threads.start()
+        defer { threads.shutdownGracefully { _ in } }
+        let hasher = try PasswordHasher(threadPool: threads)
+        let stored = try await hasher.hash("correct")
+        var unknown: [Duration] = []
+        var wrong: [Duration] = []
+        let clock = ContinuousClock()
+        for _ in 0..<9 {
+            var answer = PasswordHasher.Check.match(needsRehash: false)
+            unknown.append(try await clock.measure { answer = try await hasher.check("guess", against: nil) })
+            #expect(answer == .mismatch)
+            wrong.append(try await clock.measure { answer = try await hasher.check("guess", against: stored) })
+            #expect(answer == .mismatch)
+        }
+        let ratio = unknown.sorted()[4] / wrong.sorted()[4]
+        #expect(ratio > 0.5 && ratio < 2, "median unknown user / median wrong password = \(ratio)")
     }
 
     @Test func djangoHashesVerifyAndAskForARehash() async throws {
