@@ -12,6 +12,8 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# PyJWT, for the test that verifies our tokens as a third-party library would: Debian's.
+if ! dpkg -s python3-jwt python3-cryptography >/dev/null 2>&1; then missing+=(python3-jwt python3-cryptography); fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,10 +6,18 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./deploy/prerequisites.sh
-# A third-party JWT library, for the test that verifies our tokens through JWKS discovery.
-python3 -c 'import jwt' 2>/dev/null \
-  || python3 -m pip install -q --disable-pip-version-check 'pyjwt[crypto]' >/dev/null 2>&1 \
-  || python3 -m pip install -q --disable-pip-version-check --break-system-packages 'pyjwt[crypto]' >/dev/null
+# A third-party JWT library, for the test that verifies our tokens through JWKS discovery:
+# Debian's python3-jwt, under the first Python that imports it (the one on PATH may be
+# another build, without Debian's packages).
+GATEHOUSE_TEST_PYTHON=""
+for python in python3 /usr/bin/python3; do
+  if "$python" -c 'import jwt, cryptography' 2>/dev/null; then GATEHOUSE_TEST_PYTHON="$python"; break; fi
+done
+if [ -z "$GATEHOUSE_TEST_PYTHON" ]; then
+  echo "test.sh: no Python imports jwt; install python3-jwt (deploy/prerequisites.sh does)" >&2
+  exit 1
+fi
+export GATEHOUSE_TEST_PYTHON
 
 export GATEHOUSE_PG_DIR="/tmp/gatehouse-test-$$-$RANDOM"
 export GATEHOUSE_PG_FSYNC=off

@@ -32,7 +32,6 @@ struct RefreshRotation: Sendable {
                 .refresh,
                 realm: realm,
                 userID: user.id,
-                jti: UUID(),
                 now: now,
                 lifetime: settings.refreshTokenLifetime
             )
@@ -52,7 +51,6 @@ struct RefreshRotation: Sendable {
             .refresh,
             realm: realm,
             userID: claims.userID,
-            jti: UUID(),
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )

@@ -117,12 +117,21 @@ public struct TokenCodec: Sendable {
             type: type,
             userID: userID,
             jti: jti,
-            issuedAt: Date(timeIntervalSince1970: iat),
+            issuedAt: Self.issueInstant(iat: iat, jti: jti),
             expiresAt: Date(timeIntervalSince1970: exp),
             kid: kid
         )
         try self.check(verified, expecting: expected, now: now)
         return verified
+    }
+
+    /// When a token was issued: to the millisecond from its id when that is a version 7
+    /// UUID within the second `iat` names (tokens issued here), otherwise `iat` itself.
+    static func issueInstant(iat: Double, jti: UUID) -> Date {
+        if let instant = jti.version7Instant, instant.timeIntervalSince1970 >= iat, instant.timeIntervalSince1970 < iat.rounded(.down) + 1 {
+            return instant
+        }
+        return Date(timeIntervalSince1970: iat)
     }
 
     /// What is checked on every use of a token, even one whose signature was checked before:

@@ -2,8 +2,11 @@ import Foundation
 
 /// Makes the claims of new tokens and signs them with the realm's active key; stores nothing.
 struct TokenIssuer: Sendable {
-    /// The payload of a new token, and the claims the service records of it.
-    func payload(_ type: TokenType, realm: Realm, userID: UUID, jti: UUID, now: Date, lifetime: Duration) -> (TokenPayload, TokenClaims) {
+    /// The payload of a new token, and the claims the service records of it. `iat` and
+    /// `exp` are whole seconds; the id, a version 7 UUID, carries the issue instant to the
+    /// millisecond, so that a revocation in the same second as a login tells the two apart.
+    func payload(_ type: TokenType, realm: Realm, userID: UUID, now: Date, lifetime: Duration) -> (TokenPayload, TokenClaims) {
+        let jti = UUID.version7(at: now)
         let issuedAt = (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000
         let expiresAt = (now.timeIntervalSince1970 + lifetime.timeInterval).rounded(.down)
         let payload = TokenPayload(
@@ -11,7 +14,7 @@ struct TokenIssuer: Sendable {
             issuer: realm.issuer,
             userID: userID,
             jti: jti,
-            issuedAt: issuedAt,
+            issuedAt: issuedAt.rounded(.down),
             expiresAt: expiresAt,
             audience: realm.settings.audience
         )
@@ -28,7 +31,7 @@ struct TokenIssuer: Sendable {
 
     /// A new access token for `user`, carrying its username, role and own claims.
     func access(realm: Realm, user: User, now: Date) throws -> String {
-        var (payload, _) = self.payload(.access, realm: realm, userID: user.id, jti: UUID(), now: now, lifetime: realm.settings.accessTokenLifetime)
+        var (payload, _) = self.payload(.access, realm: realm, userID: user.id, now: now, lifetime: realm.settings.accessTokenLifetime)
         payload.username = user.username
         payload.role = user.role
         payload.custom = user.claims

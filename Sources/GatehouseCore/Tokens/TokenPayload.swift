@@ -9,8 +9,8 @@ struct TokenPayload: Codable, Sendable {
     var iss: String?
     var sub: String?
     var userID: String?
-    /// With fractions of a second, so a revocation instant tells apart a token issued just
-    /// before it from one issued just after (RFC 7519's NumericDate allows them).
+    /// Whole seconds when issued here, as verifiers comparing it with a whole-second clock
+    /// need; the instant to the millisecond is in ``jti`` (a version 7 UUID).
     var iat: Double?
     /// Whole seconds.
     var exp: Double?

@@ -120,7 +120,6 @@ public final class TokenService: Sendable {
             .refresh,
             realm: realm,
             userID: user.id,
-            jti: UUID(),
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )

@@ -32,7 +32,7 @@ import Testing
             try GatehouseProcess.run(["admin-key", "create", "--name", "tests"], environment: environment).stdout
             .split(separator: "\n").last.map(String.init) ?? ""
         // Before any instance starts, so that none has to hear of it.
-        try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { database in
+        _ = try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { database in
             try await database.query(
                 """
                 UPDATE environments SET settings = settings || '{"throttle_anon": null, "throttle_user": null}'::jsonb
