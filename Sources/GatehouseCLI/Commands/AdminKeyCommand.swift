@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
-import GatehousePostgres
 
 /// `gatehouse admin-key ...`
 struct AdminKeyCommand: AsyncParsableCommand {

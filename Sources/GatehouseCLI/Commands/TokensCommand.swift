@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
-import GatehousePostgres
 
 /// `gatehouse tokens flush`: deletes expired refresh-token rows, for cron (the scheduler of
 /// `gatehouse serve` does the same every few seconds).
@@ -18,12 +17,10 @@ struct TokensCommand: AsyncParsableCommand {
             abstract: "Delete the rows of expired refresh tokens; prints {\"refresh_tokens_deleted\": n}."
         )
 
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var admin: AdminOptions
 
         func run() async throws {
-            let deleted = try await self.database.withClient { client in
-                try await client.withConnection { try await RefreshTokenStore().purgeExpired(on: $0) }
-            }
+            let deleted = try await self.admin.withAdmin { try await $0.purgeExpiredRefreshTokens() }
             try AdminOptions.print(["refresh_tokens_deleted": deleted])
         }
     }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import GatehouseCore
-import GatehousePostgres
 import NIOCore
 import NIOPosix
 

@@ -47,6 +47,12 @@ public final class AdminService: Sendable {
         try await AdminAPIKeyStore(database: self.database).authenticate(apiKey)
     }
 
+    /// Deletes the rows of expired refresh tokens (what the scheduler does every few
+    /// seconds, for `gatehouse tokens flush` from cron); returns how many went.
+    public func purgeExpiredRefreshTokens() async throws -> Int {
+        try await self.database.withConnection { try await RefreshTokenStore().purgeExpired(on: $0) }
+    }
+
     /// The id of the tenant `slug`, if `actor` reaches it.
     /// - Throws: ``AdminError/forbidden`` for a tenant-scoped actor and another tenant
     ///   (whether it exists or not), ``AdminError/notFound(_:)`` for an unknown tenant.
