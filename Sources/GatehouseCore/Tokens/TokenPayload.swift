@@ -20,8 +20,9 @@ struct TokenPayload: Codable, Sendable {
     var aud: Audience?
     var username: String?
     var role: String?
-    /// The user's own claims, on access tokens; a name above never comes from here. Not
-    /// read back when a token is verified.
+    /// The user's own claims, on access tokens; a name above never comes from here.
+    /// Verification reads back only the registered claims, `token_type` and `user_id`:
+    /// `username`, `role` and these are the user's, read from the user's row.
     var custom: [String: JSONValue] = [:]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -95,8 +96,6 @@ struct TokenPayload: Codable, Sendable {
         self.nbf = try container.decodeIfPresent(Double.self, forKey: .nbf)
         self.jti = try container.decodeIfPresent(String.self, forKey: .jti)
         self.aud = try container.decodeIfPresent(Audience.self, forKey: .aud)
-        self.username = try container.decodeIfPresent(String.self, forKey: .username)
-        self.role = try container.decodeIfPresent(String.self, forKey: .role)
     }
 
     func encode(to encoder: any Encoder) throws {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import GatehousePostgres
 
 /// The public API of a realm: SimpleJWT's obtain, refresh, verify, blacklist, logout and me.

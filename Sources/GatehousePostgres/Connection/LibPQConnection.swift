@@ -11,7 +11,7 @@ import Glibc
 /// restart costs no more than one reconnect.
 final class LibPQConnection: @unchecked Sendable {
     private let configuration: PostgresConfiguration
-    private var handle: OpaquePointer?
+    private(set) var handle: OpaquePointer?
     /// Prepared statements by text and parameter types.
     private var statements: [StatementKey: String] = [:]
     /// Statements beyond this many are run unprepared, so run-time SQL cannot grow the cache.
@@ -177,7 +177,7 @@ final class LibPQConnection: @unchecked Sendable {
         return rows
     }
 
-    private func connectionError() -> PostgresError {
+    func connectionError() -> PostgresError {
         let message = self.handle.map { String(cString: PQerrorMessage($0)) } ?? "not connected"
         self.close()
         return PostgresError(kind: .connection, message: message.trimmingTrailingNewlines)
@@ -195,43 +195,6 @@ final class LibPQConnection: @unchecked Sendable {
             detail: field("D"),
             constraint: field("n")
         )
-    }
-
-    /// Issues `LISTEN` for a channel whose name was checked by the caller.
-    func listen(quotedChannel: String) async throws(PostgresError) {
-        try await self.execute(unsafeSQL: "LISTEN " + quotedChannel)
-    }
-
-    /// Waits until the server sends something, then returns the notifications in it
-    /// (none when the task was cancelled).
-    /// - Throws: ``PostgresError/Kind/connection`` when the connection broke.
-    func notifications() async throws(PostgresError) -> [PostgresNotification] {
-        guard let handle else { throw PostgresError(kind: .connection, message: "not connected") }
-        await SocketPoller.shared.waitCancellably(for: PQsocket(handle), .readable)
-        guard PQconsumeInput(handle) == 1, PQstatus(handle) == CONNECTION_OK else {
-            throw self.connectionError()
-        }
-        var notifications: [PostgresNotification] = []
-        while let notify = PQnotifies(handle) {
-            notifications.append(
-                PostgresNotification(
-                    channel: String(cString: notify.pointee.relname),
-                    payload: String(cString: notify.pointee.extra),
-                    processID: notify.pointee.be_pid
-                )
-            )
-            PQfreemem(notify)
-        }
-        return notifications
-    }
-
-    /// Quotes an identifier with libpq's own escaping.
-    func quoteIdentifier(_ identifier: String) throws(PostgresError) -> String {
-        guard let escaped = PQescapeIdentifier(self.handle, identifier, identifier.utf8.count) else {
-            throw PostgresError(kind: .connection, message: "could not quote identifier")
-        }
-        defer { PQfreemem(escaped) }
-        return String(cString: escaped)
     }
 }
 

@@ -38,6 +38,16 @@ import Testing
         return KeyLifecycle(keys: state == .active ? [key] : [active, key], policy: policy, now: Self.start, newKid: kids.next)
     }
 
+    /// An active key `a` activated at `start`, rotated every hour, published five minutes ahead.
+    static func scheduled() -> KeyLifecycle {
+        KeyLifecycle(
+            keys: [KeyLifecycle.Key(kid: "a", state: .active, activatedAt: Self.start)],
+            policy: KeyLifecycle.Policy(algorithm: .es256, retention: .seconds(600), rotationPeriod: .seconds(3600), publishAhead: .seconds(300)),
+            now: Self.start,
+            newKid: Kids().next
+        )
+    }
+
     /// What each event does to `k` in each state: the actions, or the refusal.
     static let table: [(KeyLifecycle.Event, KeyState, Result<[KeyLifecycle.Action], KeyLifecycle.Refusal>)] = [
         (.activate(kid: "k"), .next, .success([.move(kid: "a", from: .active, to: .retiring), .move(kid: "k", from: .next, to: .active)])),
@@ -156,13 +166,7 @@ import Testing
     }
 
     @Test func aScheduledRotationPublishesAheadThenActivatesAtTheEndOfThePeriod() throws {
-        let policy = KeyLifecycle.Policy(algorithm: .es256, retention: .seconds(600), rotationPeriod: .seconds(3600), publishAhead: .seconds(300))
-        var lifecycle = KeyLifecycle(
-            keys: [KeyLifecycle.Key(kid: "a", state: .active, activatedAt: Self.start)],
-            policy: policy,
-            now: Self.start,
-            newKid: Kids().next
-        )
+        var lifecycle = Self.scheduled()
         #expect(try lifecycle.handle(.tick(now: Self.start + 3299)) == [])
         let due = Self.start + 3600
         #expect(try lifecycle.handle(.tick(now: Self.start + 3300)) == [.create(kid: "new-1", algorithm: .es256, state: .next, activateAt: due)])
@@ -173,13 +177,7 @@ import Testing
     }
 
     @Test func aScheduledRotationLongOverdueIsPublishedAndActivatedInOneTick() throws {
-        let policy = KeyLifecycle.Policy(algorithm: .es256, retention: .seconds(600), rotationPeriod: .seconds(3600), publishAhead: .seconds(300))
-        var lifecycle = KeyLifecycle(
-            keys: [KeyLifecycle.Key(kid: "a", state: .active, activatedAt: Self.start)],
-            policy: policy,
-            now: Self.start,
-            newKid: Kids().next
-        )
+        var lifecycle = Self.scheduled()
         let now = Self.start + 86400
         #expect(
             try lifecycle.handle(.tick(now: now)) == [
@@ -193,14 +191,9 @@ import Testing
     /// lifecycle says, there is always exactly one active key, and the ring stays bounded.
     @Test func randomEventsKeepOneActiveKeyAndTheStoreInStep() throws {
         var generator = SeededGenerator(seed: 42)
-        let policy = KeyLifecycle.Policy(algorithm: .es256, retention: .seconds(600), rotationPeriod: .seconds(3600), publishAhead: .seconds(300))
-        var lifecycle = KeyLifecycle(
-            keys: [KeyLifecycle.Key(kid: "a", state: .active, activatedAt: Self.start)],
-            policy: policy,
-            now: Self.start,
-            newKid: Kids().next
-        )
+        var lifecycle = Self.scheduled()
         var store: [String: KeyState] = ["a": .active]
+        var seen: Set<String> = []
         var now = Self.start
         for _ in 0..<5000 {
             let kid = lifecycle.keys.randomElement(using: &generator)?.kid ?? "a"
@@ -215,10 +208,14 @@ import Testing
                 case .create(let kid, _, let state, _):
                     #expect(store[kid] == nil)
                     store[kid] = state
+                    seen.insert("create \(state)")
                 case .move(let kid, let from, let to):
                     #expect(store[kid] == from)
                     store[kid] = to
-                case .delete(let kid): store[kid] = nil
+                    seen.insert("\(from) → \(to)")
+                case .delete(let kid):
+                    store[kid] = nil
+                    seen.insert("delete")
                 case .revokeRefreshTokens(let kid): #expect(store[kid] == .revoked)
                 }
             }
@@ -227,5 +224,11 @@ import Testing
             #expect(store.values.count { $0 == .next } <= 1)
             #expect(store.values.count { [.next, .active, .retiring].contains($0) } <= KeyLifecycle.maximumRingKeys)
         }
+        // The walk went everywhere, so the checks above mean something.
+        let expected: Set<String> = [
+            "create active", "create next", "next → active", "active → retiring", "retiring → retired", "next → retired",
+            "active → revoked", "next → revoked", "retiring → revoked", "retired → revoked", "delete",
+        ]
+        #expect(seen.isSuperset(of: expected), "not seen: \(expected.subtracting(seen))")
     }
 }

@@ -45,8 +45,8 @@ import Testing
     }
 
     @Test func aPayloadReadsBackWithAnAudienceOfOneOrMany() throws {
-        let one = try JSONDecoder().decode(TokenPayload.self, from: Data(#"{"aud":"a","exp":5,"x":{"y":1}}"#.utf8))
-        #expect(one.aud?.contains("a") == true && one.exp == 5 && one.custom.isEmpty)
+        let one = try JSONDecoder().decode(TokenPayload.self, from: Data(#"{"aud":"a","exp":5,"x":{"y":1},"username":"u"}"#.utf8))
+        #expect(one.aud?.contains("a") == true && one.exp == 5 && one.custom.isEmpty && one.username == nil)
         let many = try JSONDecoder().decode(TokenPayload.self, from: Data(#"{"aud":["b","a"]}"#.utf8))
         #expect(many.aud?.contains("a") == true && many.aud?.contains("c") == false)
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(TokenPayload.self, from: Data(#"{"exp":"soon"}"#.utf8)) }
