@@ -15,9 +15,9 @@ import Testing
     }
 
     /// An unknown user and a wrong password get the same answer after the same work: the
-    /// dummy hash costs what a stored hash costs. Compared as a ratio of medians of
-    /// interleaved runs at the default cost, so the machine's speed cancels out; skipping
-    /// the hash would make the unknown user hundreds of times cheaper.
+    /// dummy hash costs what a stored hash costs. Compared as a ratio of the fastest of
+    /// interleaved runs at the default cost, so the machine's speed and load cancel out;
+    /// skipping the hash would make the unknown user thousands of times cheaper.
     @Test func anUnknownUserCostsWhatAWrongPasswordCosts() async throws {
         let threads = NIOThreadPool(numberOfThreads: 1)
         threads.start()
@@ -34,8 +34,9 @@ import Testing
             wrong.append(try await clock.measure { answer = try await hasher.check("guess", against: stored) })
             #expect(answer == .mismatch)
         }
-        let ratio = unknown.sorted()[4] / wrong.sorted()[4]
-        #expect(ratio > 0.5 && ratio < 2, "median unknown user / median wrong password = \(ratio)")
+        // The fastest of each: the run least disturbed by the tests running beside this one.
+        let ratio = unknown.min()! / wrong.min()!
+        #expect(ratio > 0.4 && ratio < 2.5, "fastest unknown user / fastest wrong password = \(ratio)")
     }
 
     @Test func djangoHashesVerifyAndAskForARehash() async throws {
