@@ -19,6 +19,7 @@ public enum GatehouseApplication {
     ) -> Router<GatehouseRequestContext> {
         let router = Router(context: GatehouseRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
+        router.add(middleware: RealmCORSMiddleware(realms: tokens.realms))
         router.add(middleware: ErrorMiddleware())
         HealthController(ready: tokens.isReady).register(on: router)
         MetricsController(metrics: metrics).register(on: router)

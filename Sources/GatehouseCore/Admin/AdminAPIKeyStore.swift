@@ -86,7 +86,7 @@ public struct AdminAPIKeyStore: Sendable {
         else { return nil }
         let (tenantID, stored) = try row.decode((UUID?, Data).self)
         let presented = Data(SHA256.hash(data: secret))
-        guard Self.constantTimeEqual(presented, stored) else { return nil }
+        guard ConstantTime.equal(presented, stored) else { return nil }
         // Once a minute is enough to tell a used key from a forgotten one.
         try await self.database.query(
             "UPDATE admin_keys SET last_used_at = now() WHERE id = \(id) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
@@ -105,12 +105,5 @@ public struct AdminAPIKeyStore: Sendable {
     private static func dashed(_ hex: Substring) -> String {
         let characters = Array(hex)
         return [0..<8, 8..<12, 12..<16, 16..<20, 20..<32].map { String(characters[$0]) }.joined(separator: "-")
-    }
-
-    private static func constantTimeEqual(_ a: Data, _ b: Data) -> Bool {
-        guard a.count == b.count else { return false }
-        var difference: UInt8 = 0
-        for (x, y) in zip(a, b) { difference |= x ^ y }
-        return difference == 0
     }
 }

@@ -26,7 +26,7 @@ public struct Realm: Sendable {
         }
         let claims = try self.codec.verify(token, ring: self.ring, expecting: expected, now: now)
         // Refresh tokens are used once each: remembering them would only crowd the cache.
-        if claims.type == .access { self.verifiedTokens.remember(token, claims) }
+        if claims.type != .refresh { self.verifiedTokens.remember(token, claims) }
         return claims
     }
 }

@@ -19,11 +19,13 @@ public final class Scheduler: Service {
         public var dropped = 0
         public var refreshTokensDeleted = 0
         public var revocationListsDeleted = 0
+        public var slidingBlacklistDeleted = 0
 
         enum CodingKeys: String, CodingKey {
             case activated, published, retired, dropped
             case refreshTokensDeleted = "refresh_tokens_deleted"
             case revocationListsDeleted = "revocation_lists_deleted"
+            case slidingBlacklistDeleted = "sliding_blacklist_deleted"
         }
     }
 
@@ -71,6 +73,7 @@ public final class Scheduler: Service {
                                 "activated": "\(report.activated)", "published": "\(report.published)", "retired": "\(report.retired)",
                                 "dropped": "\(report.dropped)", "refresh_tokens_deleted": "\(report.refreshTokensDeleted)",
                                 "revocation_lists_deleted": "\(report.revocationListsDeleted)",
+                                "sliding_blacklist_deleted": "\(report.slidingBlacklistDeleted)",
                             ]
                         )
                     }
@@ -92,6 +95,7 @@ public final class Scheduler: Service {
                 (report.published, report.activated, report.retired, report.dropped) = try await self.tickKeyRings(on: connection, now: now)
                 report.refreshTokensDeleted = try await self.refreshTokens.purgeExpired(on: connection)
                 report.revocationListsDeleted = try await self.deleteSpentRevocationLists(on: connection, now: now)
+                report.slidingBlacklistDeleted = try await SlidingTokenStore().purgeExpired(on: connection)
                 // Throttle windows last a day at most.
                 try await connection.query("DELETE FROM throttle_counters WHERE window_start < \(now) - interval '1 day'")
                 _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.lockKey))")

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The token settings of an environment (contract section 4), SimpleJWT's names in lower case.
 ///
 /// An environment stores only the values that differ from the defaults; ``applying(_:)``
@@ -24,6 +26,16 @@ public struct EnvironmentSettings: Sendable, Hashable {
     /// How long before its activation a scheduled key is published as `next`, so every
     /// verifier knows it before the first token it signs.
     public var keyPublishAhead: Duration = .seconds(3600)
+    /// Cookie mode (contract section 7): the refresh token travels in an HttpOnly cookie,
+    /// each use of it checked against a CSRF cookie.
+    public var refreshCookie = false
+    /// The exact origins (`scheme://host[:port]`) a browser may call the realm from.
+    public var corsAllowedOrigins: [String] = []
+    /// Whether the sliding-token endpoints answer.
+    public var slidingTokens = false
+    public var slidingTokenLifetime: Duration = .seconds(300)
+    /// How long after the first login a sliding token may still be refreshed.
+    public var slidingTokenRefreshLifetime: Duration = .seconds(86_400)
 
     public init() {}
 
@@ -37,22 +49,29 @@ public struct EnvironmentSettings: Sendable, Hashable {
     /// How long a key that stopped signing may still have valid tokens: the longest token
     /// lifetime plus the leeway. A retiring key stays in the ring that long.
     public var keyRetention: Duration {
-        max(self.accessTokenLifetime, self.refreshTokenLifetime) + self.leeway
+        self.longestLifetime + self.leeway
     }
 
     /// How long after its issue any token of this environment can still be accepted: the
     /// longest lifetime plus the largest leeway a setting may ever allow (a leeway raised
     /// later must not revive a token whose revocation was forgotten).
     public var longestTokenValidity: Duration {
-        max(self.accessTokenLifetime, self.refreshTokenLifetime) + .seconds(Self.maximumLeeway)
+        self.longestLifetime + .seconds(Self.maximumLeeway)
     }
 
     /// The names a client may set.
     public static let names: Set<String> = [
         "access_token_lifetime", "refresh_token_lifetime", "rotate_refresh_tokens", "blacklist_after_rotation",
         "update_last_login", "algorithm", "leeway", "audience", "auth_header_types", "throttle_anon", "throttle_user",
-        "throttle_login_user", "reuse_grace", "key_rotation_period", "key_publish_ahead",
+        "throttle_login_user", "reuse_grace", "key_rotation_period", "key_publish_ahead", "refresh_cookie",
+        "cors_allowed_origins", "sliding_tokens", "sliding_token_lifetime", "sliding_token_refresh_lifetime",
     ]
+
+    /// The longest life any token of this environment has: access, refresh, or sliding when
+    /// the environment issues them.
+    private var longestLifetime: Duration {
+        max(self.accessTokenLifetime, self.refreshTokenLifetime, self.slidingTokens ? self.slidingTokenLifetime : .zero)
+    }
 
     /// The throttles, which only a global admin key may switch off: they guard what all
     /// tenants share (the hashing threads, the database).
@@ -124,6 +143,16 @@ public struct EnvironmentSettings: Sendable, Hashable {
                 }
             case "key_publish_ahead":
                 settings.keyPublishAhead = try Self.seconds(value, name, 0...Self.maximumKeyPublishAhead)
+            case "refresh_cookie":
+                settings.refreshCookie = try Self.bool(value, name)
+            case "cors_allowed_origins":
+                settings.corsAllowedOrigins = try Self.origins(value, name)
+            case "sliding_tokens":
+                settings.slidingTokens = try Self.bool(value, name)
+            case "sliding_token_lifetime":
+                settings.slidingTokenLifetime = try Self.seconds(value, name, 1...Self.maximumAccessTokenLifetime)
+            case "sliding_token_refresh_lifetime":
+                settings.slidingTokenRefreshLifetime = try Self.seconds(value, name, 1...Self.maximumRefreshTokenLifetime)
             default:
                 throw SettingsError(field: name, reason: "unknown setting")
             }
@@ -152,6 +181,11 @@ public struct EnvironmentSettings: Sendable, Hashable {
             "reuse_grace": .number(self.reuseGrace.timeInterval),
             "key_rotation_period": self.keyRotationPeriod.map { .number($0.timeInterval) } ?? .null,
             "key_publish_ahead": .number(self.keyPublishAhead.timeInterval),
+            "refresh_cookie": .bool(self.refreshCookie),
+            "cors_allowed_origins": .array(self.corsAllowedOrigins.map(JSONValue.string)),
+            "sliding_tokens": .bool(self.slidingTokens),
+            "sliding_token_lifetime": .number(self.slidingTokenLifetime.timeInterval),
+            "sliding_token_refresh_lifetime": .number(self.slidingTokenRefreshLifetime.timeInterval),
         ]
     }
 
@@ -160,6 +194,38 @@ public struct EnvironmentSettings: Sendable, Hashable {
             throw SettingsError(field: name, reason: "must be a whole number of seconds from \(range.lowerBound) to \(range.upperBound)")
         }
         return .seconds(seconds)
+    }
+
+    /// The longest a sliding token refreshed at the last moment may live on, with any leeway.
+    static var maximumTokenLifetimeAfterRefresh: Duration { .seconds(Self.maximumAccessTokenLifetime + Self.maximumLeeway) }
+
+    /// The most origins one environment may allow.
+    static let maximumOrigins = 32
+
+    /// Exact origins as browsers send them: `http` or `https`, a host, an optional port, no
+    /// path, no wildcard, lower case.
+    private static func origins(_ value: JSONValue, _ name: String) throws(SettingsError) -> [String] {
+        let reason =
+            "must be a list of at most \(Self.maximumOrigins) origins such as \"https://app.example.com\" (scheme://host[:port], lower case, no path or wildcard)"
+        guard case .array(let items) = value, items.count <= Self.maximumOrigins else { throw SettingsError(field: name, reason: reason) }
+        var origins: [String] = []
+        for item in items {
+            guard let origin = item.stringValue, Self.isOrigin(origin), !origins.contains(origin) else {
+                throw SettingsError(field: name, reason: reason)
+            }
+            origins.append(origin)
+        }
+        return origins
+    }
+
+    static func isOrigin(_ text: String) -> Bool {
+        guard text.utf8.count <= 253 + 14, let components = URLComponents(string: text), let scheme = components.scheme,
+            scheme == "https" || scheme == "http", let host = components.host, !host.isEmpty, components.path.isEmpty,
+            components.query == nil, components.fragment == nil, components.user == nil, components.password == nil
+        else { return false }
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        let rebuilt = "\(scheme)://\(bracketed)" + (components.port.map { ":\($0)" } ?? "")
+        return rebuilt == text && text == text.lowercased() && !host.contains("*")
     }
 
     private static func bool(_ value: JSONValue, _ name: String) throws(SettingsError) -> Bool {

@@ -20,6 +20,35 @@ public struct UserStore: Sendable {
         return try rows.first.map(Self.user)
     }
 
+    /// Records a login that stores no refresh token (a sliding token's): `last_login` when
+    /// the realm says so, and a rehashed password, both only while the checked hash is still
+    /// the user's and the user active.
+    /// - Returns: `false` when a new password or a deactivation came first.
+    func recordLogin(
+        tenantID: UUID,
+        userID: UUID,
+        checkedHash: String,
+        at instant: Date,
+        updateLastLogin: Bool,
+        rehashedPassword: String?
+    ) async throws -> Bool {
+        try await self.database.query(
+            """
+            WITH checked AS (
+                SELECT id FROM users
+                WHERE tenant_id = \(tenantID) AND id = \(userID) AND is_active AND password_hash = \(checkedHash)
+                FOR NO KEY UPDATE
+            ), touched AS (
+                UPDATE users SET last_login = CASE WHEN \(updateLastLogin) THEN \(instant) ELSE last_login END,
+                                 password_hash = coalesce(\(rehashedPassword), password_hash)
+                WHERE tenant_id = \(tenantID) AND id IN (SELECT id FROM checked)
+                  AND (\(updateLastLogin) OR \(rehashedPassword) IS NOT NULL)
+            )
+            SELECT count(*) FROM checked
+            """
+        ).single(Int.self) == 1
+    }
+
     /// The user with this id in the tenant, if any, and the latest instant before which a
     /// revocation list refuses the user's tokens in one environment.
     public func find(

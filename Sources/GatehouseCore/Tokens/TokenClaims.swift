@@ -10,14 +10,17 @@ public struct TokenClaims: Sendable, Hashable {
     public var issuedAt: Date
     public var expiresAt: Date
     public var kid: String
+    /// Sliding tokens only: until when they may be refreshed.
+    public var refreshExpiresAt: Date?
 
-    public init(type: TokenType, userID: UUID, jti: UUID, issuedAt: Date, expiresAt: Date, kid: String) {
+    public init(type: TokenType, userID: UUID, jti: UUID, issuedAt: Date, expiresAt: Date, kid: String, refreshExpiresAt: Date? = nil) {
         self.type = type
         self.userID = userID
         self.jti = jti
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.kid = kid
+        self.refreshExpiresAt = refreshExpiresAt
     }
 }
 

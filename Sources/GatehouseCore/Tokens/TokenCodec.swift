@@ -102,7 +102,7 @@ public struct TokenCodec: Sendable {
             let exp = claims.exp, let iat = claims.iat, claims.iss == self.issuer
         else { throw .invalid }
         // typ and token_type must agree: a refresh token dressed as an access token is forged.
-        guard header.typ == type.headerType else { throw .invalid }
+        guard header.typ == type.headerType, (type == .sliding) == (claims.refreshExp != nil) else { throw .invalid }
         // A token for an audience must name this realm's; a realm without one accepts none
         // that names an audience (RFC 7519 §4.1.3, as PyJWT and so SimpleJWT do).
         if let audience = self.audience {
@@ -119,7 +119,8 @@ public struct TokenCodec: Sendable {
             jti: jti,
             issuedAt: Self.issueInstant(iat: iat, jti: jti),
             expiresAt: Date(timeIntervalSince1970: exp),
-            kid: kid
+            kid: kid,
+            refreshExpiresAt: claims.refreshExp.map(Date.init(timeIntervalSince1970:))
         )
         try self.check(verified, expecting: expected, now: now)
         return verified

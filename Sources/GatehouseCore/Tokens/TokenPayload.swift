@@ -20,6 +20,8 @@ struct TokenPayload: Codable, Sendable {
     var aud: Audience?
     var username: String?
     var role: String?
+    /// Sliding tokens: until when they may be refreshed (SimpleJWT's `refresh_exp`).
+    var refreshExp: Double?
     /// The user's own claims, on access tokens; a name above never comes from here.
     /// Verification reads back only the registered claims, `token_type` and `user_id`:
     /// `username`, `role` and these are the user's, read from the user's row.
@@ -30,6 +32,7 @@ struct TokenPayload: Codable, Sendable {
         case iss, sub
         case userID = "user_id"
         case iat, exp, nbf, jti, aud, username, role
+        case refreshExp = "refresh_exp"
     }
 
     /// The claim names a user's own claims may never take.
@@ -96,6 +99,7 @@ struct TokenPayload: Codable, Sendable {
         self.nbf = try container.decodeIfPresent(Double.self, forKey: .nbf)
         self.jti = try container.decodeIfPresent(String.self, forKey: .jti)
         self.aud = try container.decodeIfPresent(Audience.self, forKey: .aud)
+        self.refreshExp = try container.decodeIfPresent(Double.self, forKey: .refreshExp)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -114,6 +118,7 @@ struct TokenPayload: Codable, Sendable {
         try container.encodeIfPresent(self.aud, forKey: ClaimName(CodingKeys.aud))
         try container.encodeIfPresent(self.username, forKey: ClaimName(CodingKeys.username))
         try container.encodeIfPresent(self.role, forKey: ClaimName(CodingKeys.role))
+        try container.encodeIfPresent(self.refreshExp, forKey: ClaimName(CodingKeys.refreshExp))
     }
 
     /// Any claim name: the user's own claims beside the named ones.

@@ -39,6 +39,7 @@ public final class TokenService: Sendable {
     let hasher: PasswordHasher
     let users: UserStore
     let refreshTokens = RefreshTokenStore()
+    let slidingTokens = SlidingTokenStore()
     let issuer = TokenIssuer()
     let verifier: TokenVerifier
     let admission: UserAdmission
@@ -85,6 +86,16 @@ public final class TokenService: Sendable {
     /// Logs a user in: a new access token and a new refresh token family. A username the
     /// schema cannot hold is refused before any lookup or hash.
     public func obtainPair(in realm: Realm, username: String, password: String) async throws -> Pair {
+        let (user, rehashed, attempt) = try await self.checkCredentials(in: realm, username: username, password: password)
+        let pair = try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
+        self.loginGuard.succeeded(attempt)
+        return pair
+    }
+
+    /// A login's checks: the username storable, `throttle_login_user`, the password (the
+    /// dummy hash for an unknown user), an active user. Returns the user, a new hash when the
+    /// stored one needs it, and the throttle attempt to give back on success.
+    func checkCredentials(in realm: Realm, username: String, password: String) async throws -> (User, String?, LoginGuard.Attempt?) {
         guard User.isStorableUsername(username) else {
             throw Failure.invalidField(
                 name: "username",
@@ -100,10 +111,7 @@ public final class TokenService: Sendable {
             await self.loginGuard.failed(username, in: realm)
             throw Failure.noActiveAccount
         }
-        let rehashed = needsRehash ? try await self.hasher.hash(password) : nil
-        let pair = try await self.issuePair(in: realm, for: user, rehashedPassword: rehashed)
-        self.loginGuard.succeeded(attempt)
-        return pair
+        return (user, needsRehash ? try await self.hasher.hash(password) : nil, attempt)
     }
 
     /// Issues a pair to a user whose credentials were checked against `user.passwordHash`:

@@ -63,14 +63,14 @@ public struct RealmController: Sendable {
             let fields = try await RequestFields.read(from: request)
             let values = try fields.strings("username", "password")
             let pair = try await self.tokens.obtainPair(in: realm, username: values[0], password: values[1])
-            return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
+            return try Self.tokenAnswer(pair, realm, request, context)
         }
         api.post("token/refresh") { request, context in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
-            let token = try await RequestFields.read(from: request).strings("refresh")[0]
+            let token = try await Self.refreshToken(request, realm)
             let pair = try await self.tokens.refresh(in: realm, token: token)
-            return try Self.tokenAnswer(Pair(access: pair.access, refresh: pair.refresh), request, context)
+            return try Self.tokenAnswer(pair, realm, request, context)
         }
         api.post("token/verify") { request, context -> Response in
             let realm = try await self.realm(context)
@@ -82,7 +82,7 @@ public struct RealmController: Sendable {
         api.post("token/blacklist") { request, context -> Response in
             let realm = try await self.realm(context)
             try await self.throttleAnonymous(realm, request, context)
-            let token = try await RequestFields.read(from: request).strings("refresh")[0]
+            let token = try await Self.refreshToken(request, realm)
             try await self.tokens.blacklist(in: realm, token: token)
             return Self.empty
         }
@@ -91,14 +91,34 @@ public struct RealmController: Sendable {
             let user = try await self.authenticate(request, realm: realm)
             try await self.throttle(realm, user: user)
             let fields = try await RequestFields.read(from: request)
-            let refresh: String
+            let body: String?
             do {
-                refresh = try fields.strings("refresh")[0]
+                body = try fields.optionalString("refresh")
             } catch {
-                throw APIError(.badRequest, code: "invalid_request", detail: "refresh required", fields: ["refresh": ["This field is required."]])
+                throw Self.refreshRequired
             }
-            try await self.tokens.logout(in: realm, user: user, refreshToken: refresh)
-            return Response(status: .resetContent)
+            if let refresh = try RefreshCookies.refreshToken(body: body, request: request, realm: realm) {
+                try await self.tokens.logout(in: realm, user: user, refreshToken: refresh)
+            } else {
+                // A sliding token logs itself out; anything else needs the refresh token.
+                guard try await self.tokens.logoutSliding(in: realm, bearer: try Self.bearer(request, realm)) else { throw Self.refreshRequired }
+            }
+            var response = Response(status: .resetContent)
+            if realm.settings.refreshCookie { RefreshCookies.expire(on: &response, realm: realm) }
+            return response
+        }
+        api.post("token/sliding") { request, context in
+            let realm = try await self.slidingRealm(context)
+            try await self.throttleAnonymous(realm, request, context)
+            let values = try await RequestFields.read(from: request).strings("username", "password")
+            let token = try await self.tokens.obtainSliding(in: realm, username: values[0], password: values[1])
+            return try Self.slidingAnswer(token, request, context)
+        }
+        api.post("token/sliding/refresh") { request, context in
+            let realm = try await self.slidingRealm(context)
+            try await self.throttleAnonymous(realm, request, context)
+            let token = try await RequestFields.read(from: request).strings("token")[0]
+            return try Self.slidingAnswer(try await self.tokens.refreshSliding(in: realm, token: token), request, context)
         }
         api.get("me") { request, context in
             let realm = try await self.realm(context)
@@ -120,12 +140,62 @@ public struct RealmController: Sendable {
         }
     }
 
+    static let refreshRequired = APIError(
+        .badRequest,
+        code: "invalid_request",
+        detail: "refresh required",
+        fields: ["refresh": ["This field is required."]]
+    )
+
+    /// The refresh token of a refresh or blacklist request: the body's `refresh`, or in
+    /// cookie mode the `gh_refresh` cookie (with the CSRF check).
+    static func refreshToken(_ request: Request, _ realm: Realm) async throws -> String {
+        let fields = try await RequestFields.read(from: request)
+        let body = try fields.optionalString("refresh")
+        guard let token = try RefreshCookies.refreshToken(body: body, request: request, realm: realm) else {
+            _ = try fields.strings("refresh")  // the 400 naming the field
+            throw Self.refreshRequired
+        }
+        return token
+    }
+
     /// An answer carrying tokens, which no cache may keep (RFC 6749 §5.1, contract section 7).
-    static func tokenAnswer(_ pair: Pair, _ request: Request, _ context: some RequestContext) throws -> Response {
-        var response = try context.responseEncoder.encode(pair, from: request, context: context)
+    /// In cookie mode the refresh token goes into the cookies, and the body holds `access` only.
+    static func tokenAnswer(_ pair: TokenService.Pair, _ realm: Realm, _ request: Request, _ context: some RequestContext) throws -> Response {
+        let cookies = realm.settings.refreshCookie
+        var response = try context.responseEncoder.encode(
+            Pair(access: pair.access, refresh: cookies ? nil : pair.refresh),
+            from: request,
+            context: context
+        )
+        if cookies, let refresh = pair.refresh { RefreshCookies.set(refresh, on: &response, realm: realm) }
+        Self.forbidCaching(&response)
+        return response
+    }
+
+    /// RFC 6749 §5.1: no cache keeps an answer that carries a token.
+    static func forbidCaching(_ response: inout Response) {
         response.headers[.cacheControl] = "no-store"
         response.headers[.pragma] = "no-cache"
+    }
+
+    struct Sliding: ResponseEncodable {
+        var token: String
+    }
+
+    /// A sliding token, which no cache may keep.
+    static func slidingAnswer(_ token: String, _ request: Request, _ context: some RequestContext) throws -> Response {
+        var response = try context.responseEncoder.encode(Sliding(token: token), from: request, context: context)
+        Self.forbidCaching(&response)
         return response
+    }
+
+    /// The realm of the path when it has sliding tokens; 404 when it has not, as if the
+    /// paths did not exist.
+    private func slidingRealm(_ context: some RequestContext) async throws -> Realm {
+        let realm = try await self.realm(context)
+        guard realm.settings.slidingTokens else { throw APIError.realmNotFound }
+        return realm
     }
 
     /// The realm of the path; the same 404 for an unknown tenant and an unknown environment.
@@ -157,11 +227,16 @@ public struct RealmController: Sendable {
 
     /// The user of the request's bearer access token.
     private func authenticate(_ request: Request, realm: Realm) async throws -> User {
+        try await self.tokens.authenticate(in: realm, accessToken: try Self.bearer(request, realm))
+    }
+
+    /// The token of the `Authorization` header, under one of the realm's `auth_header_types`.
+    private static func bearer(_ request: Request, _ realm: Realm) throws -> String {
         guard let header = request.headers[.authorization] else { throw APIError.notAuthenticated }
         let parts = header.split(separator: " ", omittingEmptySubsequences: true)
         guard parts.count == 2, realm.settings.authHeaderTypes.contains(String(parts[0])) else {
             throw APIError.notAuthenticated
         }
-        return try await self.tokens.authenticate(in: realm, accessToken: String(parts[1]))
+        return String(parts[1])
     }
 }

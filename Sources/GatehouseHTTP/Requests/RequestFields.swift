@@ -71,6 +71,15 @@ public struct RequestFields: Sendable {
         return result
     }
 
+    /// The string field `name` when the body has one; `nil` when it is absent or null.
+    /// - Throws: ``APIError`` 400 naming it when it is empty, not a string or holds a NUL.
+    public func optionalString(_ name: String) throws -> String? {
+        switch self.values[name] {
+        case .none, .null: nil
+        default: try self.strings(name)[0]
+        }
+    }
+
     /// `a=1&b=two+words` with percent-decoding; a malformed pair is kept as it came.
     private static func form(_ body: [UInt8]) -> [String: String] {
         var fields: [String: String] = [:]

@@ -45,9 +45,10 @@ struct RealmTestClient {
         contentType: String? = nil,
         bearer: String? = nil,
         authorization: String? = nil,
-        forwardedFor: String? = nil
+        forwardedFor: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> Answer {
-        var headers: HTTPFields = [:]
+        var headers = extra
         if let forwardedFor { headers[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
         if let contentType { headers[.contentType] = contentType }
         if let bearer { headers[.authorization] = "Bearer \(bearer)" }

@@ -41,7 +41,11 @@ import Testing
     }
 
     @Test func everyNamedClaimIsReserved() {
-        #expect(TokenPayload.reservedNames == ["token_type", "iss", "sub", "user_id", "iat", "exp", "nbf", "jti", "aud", "username", "role"])
+        #expect(
+            TokenPayload.reservedNames == [
+                "token_type", "iss", "sub", "user_id", "iat", "exp", "nbf", "jti", "aud", "username", "role", "refresh_exp",
+            ]
+        )
     }
 
     @Test func aPayloadReadsBackWithAnAudienceOfOneOrMany() throws {
