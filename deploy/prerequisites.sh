@@ -12,8 +12,11 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
-# PyJWT, for the test that verifies our tokens as a third-party library would: Debian's.
-if ! dpkg -s python3-jwt python3-cryptography >/dev/null 2>&1; then missing+=(python3-jwt python3-cryptography); fi
+# PyJWT, for the test that verifies our tokens as a third-party library would, and
+# headless Chromium with its driver and selenium, for the browser test: Debian's.
+for package in python3-jwt python3-cryptography python3-selenium chromium chromium-driver; do
+  dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+done
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -6,15 +6,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 ./deploy/prerequisites.sh
-# A third-party JWT library, for the test that verifies our tokens through JWKS discovery:
-# Debian's python3-jwt, under the first Python that imports it (the one on PATH may be
-# another build, without Debian's packages).
+# A third-party JWT library (the test that verifies our tokens through JWKS discovery) and
+# selenium (the browser test): Debian's python3-jwt and python3-selenium, under the first
+# Python that imports them (the one on PATH may be another build, without Debian's packages).
 GATEHOUSE_TEST_PYTHON=""
 for python in python3 /usr/bin/python3; do
-  if "$python" -c 'import jwt, cryptography' 2>/dev/null; then GATEHOUSE_TEST_PYTHON="$python"; break; fi
+  if "$python" -c 'import jwt, cryptography, selenium' 2>/dev/null; then GATEHOUSE_TEST_PYTHON="$python"; break; fi
 done
 if [ -z "$GATEHOUSE_TEST_PYTHON" ]; then
-  echo "test.sh: no Python imports jwt; install python3-jwt (deploy/prerequisites.sh does)" >&2
+  echo "test.sh: no Python imports jwt and selenium; install python3-jwt python3-selenium (deploy/prerequisites.sh does)" >&2
   exit 1
 fi
 export GATEHOUSE_TEST_PYTHON
