@@ -1,5 +1,6 @@
 public import GatehouseCore
 public import Hummingbird
+public import HummingbirdCore
 public import Logging
 public import ServiceLifecycle
 
@@ -36,6 +37,7 @@ public enum GatehouseApplication {
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
     ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
+    ///   - server: how connections are spoken to: HTTP/1.1, or HTTPS (HummingbirdTLS).
     ///   - services: the services to run alongside (the database pool, the change feed, the
     ///     scheduler); they are shut down with the application.
     ///   - logger: the application's logger.
@@ -45,11 +47,13 @@ public enum GatehouseApplication {
         tokens: TokenService,
         admin: AdminService,
         clientAddress: ClientAddress,
+        server: HTTPServerBuilder = .http1(),
         services: [any Service],
         logger: Logger
     ) -> some ApplicationProtocol {
         Application(
             router: self.makeRouter(tokens: tokens, admin: admin, clientAddress: clientAddress),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "gatehouse"),
             services: services,
             logger: logger

@@ -4,8 +4,10 @@ public import GatehouseCore
 /// A real `gatehouse serve` process on a free port, and curl to talk to it.
 public struct GatehouseServer: Sendable {
     public let process: Subprocess.Running
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>` (`https://` when served with TLS).
     public let url: String
+    /// The certificate curl trusts for an HTTPS server.
+    public var trustedCertificate: String?
 
     /// An HTTP answer, as curl saw it.
     public struct Answer: Sendable {
@@ -20,12 +22,20 @@ public struct GatehouseServer: Sendable {
 
     /// Starts `gatehouse serve` with `environment` merged into this process's and waits
     /// until `/readyz` answers 200.
-    public static func start(environment: [String: String]) async throws -> GatehouseServer {
+    /// - Parameters:
+    ///   - arguments: more arguments for `serve`.
+    ///   - trustedCertificate: for `--tls-cert`: the server speaks HTTPS, and curl trusts this PEM file.
+    public static func start(
+        environment: [String: String],
+        arguments: [String] = [],
+        trustedCertificate: String? = nil
+    ) async throws -> GatehouseServer {
         let port = try Subprocess.freePort()
         var merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         merged["GATEHOUSE_PUBLIC_URL"] = environment["GATEHOUSE_PUBLIC_URL"]
-        let process = try Subprocess.start(GatehouseProcess.executable.path, ["serve", "--port", "\(port)"], environment: merged)
-        let server = GatehouseServer(process: process, url: "http://127.0.0.1:\(port)")
+        let process = try Subprocess.start(GatehouseProcess.executable.path, ["serve", "--port", "\(port)"] + arguments, environment: merged)
+        let scheme = trustedCertificate == nil ? "http" : "https"
+        let server = GatehouseServer(process: process, url: "\(scheme)://127.0.0.1:\(port)", trustedCertificate: trustedCertificate)
         do {
             // Generous: a loaded machine starts a debug build slowly; the limit measures nothing.
             try await eventually(within: .seconds(60)) { (try? server.curl("GET", "/readyz"))?.status == 200 }
@@ -46,6 +56,7 @@ public struct GatehouseServer: Sendable {
         var arguments = ["curl", "-s", "--max-time", "\(maxTime)", "-X", method, "-w", "\n%{http_code}", self.url + path]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body.jsonText] }
         if let bearer { arguments += ["-H", "Authorization: Bearer \(bearer)"] }
+        if let trustedCertificate { arguments += ["--cacert", trustedCertificate] }
         let output = try Subprocess.run(
             "/usr/bin/env",
             arguments,

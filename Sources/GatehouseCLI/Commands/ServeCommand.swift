@@ -4,9 +4,12 @@ import GatehouseCore
 import GatehouseHTTP
 import GatehousePostgres
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 
 /// `gatehouse serve`: runs the HTTP service until SIGTERM or SIGINT.
 struct ServeCommand: AsyncParsableCommand {
@@ -34,9 +37,39 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var trustedProxies: [String] = []
 
+    @Option(help: "Serve HTTPS with this PEM certificate chain (with --tls-key).")
+    var tlsCert: String?
+
+    @Option(help: "The PEM private key of --tls-cert.")
+    var tlsKey: String?
+
     @OptionGroup var database: DatabaseOptions
 
+    func validate() throws {
+        guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
+    }
+
+    /// HTTP/1.1, over TLS when a certificate and key are given.
+    func server() throws -> HTTPServerBuilder {
+        guard let certificate = self.tlsCert, let key = self.tlsKey else { return .http1() }
+        let chain: [NIOSSLCertificate]
+        let privateKey: NIOSSLPrivateKey
+        do {
+            chain = try NIOSSLCertificate.fromPEMFile(certificate)
+            privateKey = try NIOSSLPrivateKey(file: key, format: .pem)
+        } catch {
+            throw ValidationError("cannot read the TLS certificate or key: \(error)")
+        }
+        guard !chain.isEmpty else { throw ValidationError("--tls-cert \(certificate) holds no certificate") }
+        let configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(privateKey)
+        )
+        return try .tls(.http1(), tlsConfiguration: configuration)
+    }
+
     func run() async throws {
+        let server = try self.server()
         let trustedProxies = try ClientAddress.networks(
             self.trustedProxies.isEmpty
                 ? [ProcessInfo.processInfo.environment["GATEHOUSE_TRUSTED_PROXIES"] ?? ""] : self.trustedProxies
@@ -46,7 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
         let publicURL =
             self.publicURL ?? ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? "http://\(self.host):\(self.port)"
+            ?? "\(self.tlsCert == nil ? "http" : "https")://\(self.host):\(self.port)"
         // Password hashing gets a thread per core, so logins use every core and never an event loop.
         let hashing = NIOThreadPool(numberOfThreads: System.coreCount)
         hashing.start()
@@ -78,6 +111,7 @@ struct ServeCommand: AsyncParsableCommand {
             tokens: tokens,
             admin: admin,
             clientAddress: ClientAddress(trustedProxies: trustedProxies),
+            server: server,
             services: [client, changes, scheduler],
             logger: logger
         )

@@ -71,6 +71,52 @@ import Testing
         #expect(variable.stderr.split(separator: "\n").first?.contains("proxy.internal") == true, "\(variable.stderr)")
     }
 
+    /// Native TLS with a self-signed certificate made here: curl trusts that certificate
+    /// only, so the handshake is checked, not skipped.
+    @Test func serveSpeaksHTTPSWithACertificateAndKey() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-tls-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (certificate, key) = (folder.appendingPathComponent("cert.pem").path, folder.appendingPathComponent("key.pem").path)
+        let openssl = try Subprocess.run(
+            "/usr/bin/env",
+            [
+                "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
+                "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+            ],
+            environment: ProcessInfo.processInfo.environment
+        )
+        #expect(openssl.status == 0, "\(openssl.stderr)")
+        let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
+        let server = try await GatehouseServer.start(
+            environment: deployment.environment,
+            arguments: ["--tls-cert", certificate, "--tls-key", key],
+            trustedCertificate: certificate
+        )
+        defer { server.stop(signal: SIGKILL) }
+        #expect(server.url.hasPrefix("https://"))
+        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+        #expect(login.status == 200 && login.json["access"] != nil)
+        // Plain HTTP on the TLS port gets no answer.
+        let http = try Subprocess.run(
+            "/usr/bin/env",
+            [
+                "curl", "-s", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}",
+                server.url.replacingOccurrences(of: "https://", with: "http://") + "/healthz",
+            ],
+            environment: ProcessInfo.processInfo.environment
+        )
+        #expect(http.stdout != "200")
+
+        let alone = try GatehouseProcess.run(["serve", "--port", "1", "--tls-cert", certificate], environment: deployment.environment)
+        #expect(alone.status != 0 && alone.stderr.contains("--tls-cert and --tls-key go together"), "\(alone.stderr)")
+        let missing = try GatehouseProcess.run(
+            ["serve", "--port", "1", "--tls-cert", folder.appendingPathComponent("none.pem").path, "--tls-key", key],
+            environment: deployment.environment
+        )
+        #expect(missing.status != 0 && missing.stderr.contains("cannot read the TLS certificate or key"), "\(missing.stderr)")
+    }
+
     @Test func serveRefusesToStartWithoutAMasterKey() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let run = try GatehouseProcess.run(["serve", "--port", "1"], environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": ""])
