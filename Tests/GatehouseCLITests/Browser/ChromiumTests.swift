@@ -22,8 +22,8 @@ import Testing
         let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-browser-\(UUID())")
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: screenshots) }
-        // deploy/test.sh names the Python with Debian's python3-selenium; `timeout` bounds it.
-        let python = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_PYTHON"] ?? "python3"
+        // `timeout` bounds the browser's run.
+        let python = try TestPython.interpreter(importing: ["selenium"])
         let run = try Subprocess.run(
             "/usr/bin/env",
             ["timeout", "240", python, script, server.url, "/t/demo/prod", "alice", "pw", screenshots.path],

@@ -41,8 +41,7 @@ import Testing
         // A third-party library, given only the base URL, verifies the access token.
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/verify_with_pyjwt.py").path
-        // deploy/test.sh names the Python that has Debian's python3-jwt.
-        let interpreter = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_PYTHON"] ?? "python3"
+        let interpreter = try TestPython.interpreter(importing: ["jwt", "cryptography"])
         let python = try Subprocess.run(
             "/usr/bin/env",
             [interpreter, script, server.url + base, access, "alice"],
