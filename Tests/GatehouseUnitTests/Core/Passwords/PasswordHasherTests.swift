@@ -27,7 +27,7 @@ import Testing
         var unknown: [Duration] = []
         var wrong: [Duration] = []
         let clock = ContinuousClock()
-        for _ in 0..<9 {
+        for _ in 0..<15 {
             var answer = PasswordHasher.Check.match(needsRehash: false)
             unknown.append(try await clock.measure { answer = try await hasher.check("guess", against: nil) })
             #expect(answer == .mismatch)
@@ -36,7 +36,8 @@ import Testing
         }
         // The fastest of each: the run least disturbed by the tests running beside this one.
         let ratio = unknown.min()! / wrong.min()!
-        #expect(ratio > 0.4 && ratio < 2.5, "fastest unknown user / fastest wrong password = \(ratio)")
+        // Wide bounds: the suites beside this one load the machine; a skipped hash is ~10⁻⁴.
+        #expect(ratio > 0.2 && ratio < 5, "fastest unknown user / fastest wrong password = \(ratio)")
     }
 
     @Test func djangoHashesVerifyAndAskForARehash() async throws {
