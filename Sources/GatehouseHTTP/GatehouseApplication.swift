@@ -37,7 +37,7 @@ public enum GatehouseApplication {
     ///   - tokens: the realms' token service.
     ///   - admin: the operators' operations.
     ///   - clientAddress: which proxies' `X-Forwarded-For` the throttles believe.
-    ///   - server: how connections are spoken to: HTTP/1.1, or HTTPS (HummingbirdTLS).
+    ///   - server: how connections are spoken to: HTTP/1.1 within ``ClientLimits``, or that over TLS.
     ///   - services: the services to run alongside (the database pool, the change feed, the
     ///     scheduler); they are shut down with the application.
     ///   - logger: the application's logger.
@@ -47,7 +47,7 @@ public enum GatehouseApplication {
         tokens: TokenService,
         admin: AdminService,
         clientAddress: ClientAddress,
-        server: HTTPServerBuilder = .http1(),
+        server: HTTPServerBuilder = .guardedHTTP1(limits: ClientLimits()),
         services: [any Service],
         logger: Logger
     ) -> some ApplicationProtocol {

@@ -43,15 +43,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(help: "Open connections at most; past them a new one is answered 503.")
+    var maxConnections = ClientLimits().maximumConnections
+
+    @Option(help: "Seconds a client may take to send one request, head and body.")
+    var requestTimeout = Int(ClientLimits().requestTimeout.components.seconds)
+
+    @Option(help: "Seconds a kept-alive connection may stay idle between requests.")
+    var idleTimeout = Int(ClientLimits().idleTimeout.components.seconds)
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
+        guard self.maxConnections >= 1, self.requestTimeout >= 1, self.idleTimeout >= 1 else {
+            throw ValidationError("--max-connections, --request-timeout and --idle-timeout must be at least 1")
+        }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
 
-    /// HTTP/1.1, over TLS when a certificate and key are given.
+    /// HTTP/1.1 within the client limits, over TLS when a certificate and key are given.
     func server() throws -> HTTPServerBuilder {
-        guard let certificate = self.tlsCert, let key = self.tlsKey else { return .http1() }
+        var limits = ClientLimits()
+        limits.maximumConnections = self.maxConnections
+        limits.requestTimeout = .seconds(self.requestTimeout)
+        limits.idleTimeout = .seconds(self.idleTimeout)
+        guard let certificate = self.tlsCert, let key = self.tlsKey else { return .guardedHTTP1(limits: limits) }
         let chain: [NIOSSLCertificate]
         let privateKey: NIOSSLPrivateKey
         do {
@@ -65,7 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
             certificateChain: chain.map { .certificate($0) },
             privateKey: .privateKey(privateKey)
         )
-        return try .tls(.http1(), tlsConfiguration: configuration)
+        return try .tls(.guardedHTTP1(limits: limits), tlsConfiguration: configuration)
     }
 
     func run() async throws {
