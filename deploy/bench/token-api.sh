@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The token API benchmark: verify, me, refresh with rotation (each refresh token used
-# once) and login, against Gatehouse (an ES256 and an HS256 realm) and against the peer
+# once, also in cookie mode) and login, against Gatehouse (an ES256 and an HS256 realm, and
+# an ES256 one in cookie mode) and against the peer
 # (../shared/peer: Django + SimpleJWT, `./run.sh sync` with PEER_CONN_MAX_AGE=60 and
 # PEER_THROTTLE=0, its best configuration) in the same run, with the same wrk scripts.
 # Prints req/s (median of the repetitions), p50/p99, status >= 400 counts and the ratios.
@@ -80,6 +81,8 @@ for rep in $(seq 0 $((reps - 1))); do
     run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   done
+  run "refresh-cookie" "$gh" refresh-cookie "$connections" "$refresh_duration" BENCH_BASE="/t/bench/cookie" \
+    BENCH_TOKENS="$state/cookie-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   "$bench_realm" --hash-time >> "$state/hash.txt"
   run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   if [ -n "$baseline" ]; then
@@ -122,7 +125,9 @@ def ratio(a, b):
 for endpoint, goal_hs, goal_es in [("verify", 30, 15), ("me", 30, 15)]:
     print(f"{endpoint}: HS256 {ratio(endpoint + '-hs256', endpoint + '-peer'):.1f}x the peer (goal >= {goal_hs}), "
           f"ES256 {ratio(endpoint + '-es256', endpoint + '-peer'):.1f}x (goal >= {goal_es})")
-print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15)")
+print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15); "
+      f"in cookie mode (ES256, the token in gh_refresh, CSRF checked) {ratio('refresh-cookie', 'refresh-peer'):.1f}x, "
+      f"{ratio('refresh-cookie', 'refresh-es256'):.2f} of the body's")
 capacity = 2 / (hash_ms / 1000)
 login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "

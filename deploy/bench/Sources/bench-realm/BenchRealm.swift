@@ -3,9 +3,9 @@ import GatehouseCore
 import GatehousePostgres
 import NIOPosix
 
-/// Prepares the token API benchmark: tenant `bench` with environments `es256` and `hs256`
-/// (throttles off, as the peer runs with PEER_THROTTLE=0), users user0..user999 with
-/// password `pw` (one Argon2id hash at the default cost, shared), and for each environment
+/// Prepares the token API benchmark: tenant `bench` with environments `es256`, `hs256` and
+/// `cookie` (ES256 in cookie mode), throttles off (as the peer runs with PEER_THROTTLE=0),
+/// users user0..user999 with password `pw` (one Argon2id hash at the default cost, shared), and for each environment
 /// an access token and REFRESH_COUNT refresh tokens minted through the login code path.
 /// `bench-realm --hash-time` prints the time of one Argon2id hash at the default cost.
 ///
@@ -40,6 +40,9 @@ enum BenchRealm {
                 var hmac = unthrottled
                 hmac["algorithm"] = "HS256"
                 try await tenants.createEnvironment(on: connection, tenantID: tenantID, slug: "hs256", settings: hmac, keys: keys)
+                var cookie = unthrottled
+                cookie["refresh_cookie"] = true
+                try await tenants.createEnvironment(on: connection, tenantID: tenantID, slug: "cookie", settings: cookie, keys: keys)
             }
             let hash = try await hasher.hash("pw")
             try await database.query(
@@ -60,7 +63,7 @@ enum BenchRealm {
             people.append(try await users.find(tenantID: tenantID, username: "user\(index)")!)
         }
         let everyone = people
-        for environment in ["es256", "hs256"] {
+        for environment in ["es256", "hs256", "cookie"] {
             let realm = try await realms.realm(tenant: "bench", environment: environment)!
             let access = try await service.issuePair(in: realm, for: everyone[0]).access
             try (access + "\n").write(to: outDirectory.appendingPathComponent("\(environment)-access.txt"), atomically: true, encoding: .utf8)
