@@ -21,14 +21,14 @@ enum RefreshCookies {
     /// the refresh token's lifetime.
     static func set(_ refresh: String, on response: inout Response, realm: Realm) {
         let lifetime = Int(realm.settings.refreshTokenLifetime.timeInterval)
-        response.setCookie(Self.cookie(Self.refreshName, refresh, path: Self.basePath(realm) + "/api/", maxAge: lifetime, httpOnly: true))
-        response.setCookie(Self.cookie(Self.csrfName, Self.newCSRFToken(), path: Self.basePath(realm) + "/", maxAge: lifetime, httpOnly: false))
+        Self.set(Self.cookie(Self.refreshName, refresh, path: Self.basePath(realm) + "/api/", maxAge: lifetime, httpOnly: true), on: &response)
+        Self.set(Self.cookie(Self.csrfName, Self.newCSRFToken(), path: Self.basePath(realm) + "/", maxAge: lifetime, httpOnly: false), on: &response)
     }
 
     /// Expires both cookies (logout).
     static func expire(on response: inout Response, realm: Realm) {
-        response.setCookie(Self.cookie(Self.refreshName, "", path: Self.basePath(realm) + "/api/", maxAge: 0, httpOnly: true))
-        response.setCookie(Self.cookie(Self.csrfName, "", path: Self.basePath(realm) + "/", maxAge: 0, httpOnly: false))
+        Self.set(Self.cookie(Self.refreshName, "", path: Self.basePath(realm) + "/api/", maxAge: 0, httpOnly: true), on: &response)
+        Self.set(Self.cookie(Self.csrfName, "", path: Self.basePath(realm) + "/", maxAge: 0, httpOnly: false), on: &response)
     }
 
     /// The refresh token a request presents: the body's field when it has one, else, in
@@ -45,6 +45,18 @@ enum RefreshCookies {
             throw APIError(.forbidden, code: "csrf_failed", detail: "CSRF check failed: X-CSRF-Token must repeat the gh_csrf cookie.")
         }
         return cookie.value
+    }
+
+    /// Adds `Set-Cookie` with the attributes in the contract's order (Hummingbird's own
+    /// `description` orders them as a dictionary happens to, differently from run to run).
+    private static func set(_ cookie: Cookie, on response: inout Response) {
+        var line = "\(cookie.name)=\(cookie.value)"
+        if let path = cookie.path { line += "; Path=\(path)" }
+        if cookie.httpOnly { line += "; HttpOnly" }
+        if cookie.secure { line += "; Secure" }
+        if let sameSite = cookie.sameSite { line += "; SameSite=\(sameSite.rawValue)" }
+        if let maxAge = cookie.maxAge { line += "; Max-Age=\(maxAge)" }
+        response.headers.append(HTTPField(name: .setCookie, value: line))
     }
 
     private static func cookie(_ name: String, _ value: String, path: String, maxAge: Int, httpOnly: Bool) -> Cookie {

@@ -31,6 +31,15 @@ import Testing
             try await deployment.test { api in
                 let login = try await api.post("/api/token/", json: ["username": "alice", "password": "secret"])
                 #expect(login.status == .ok && login["access"] != nil && login.json["refresh"] == nil)
+                // In the contract's words and order.
+                let lines = login.headers[values: .setCookie]
+                #expect(lines.count == 2)
+                #expect(
+                    lines.contains {
+                        $0.hasPrefix("gh_refresh=") && $0.hasSuffix("; Path=/t/demo/prod/api/; HttpOnly; Secure; SameSite=Strict; Max-Age=1209600")
+                    }
+                )
+                #expect(lines.contains { $0.hasPrefix("gh_csrf=") && $0.hasSuffix("; Path=/t/demo/prod/; Secure; SameSite=Strict; Max-Age=1209600") })
                 let set = Self.cookies(login)
                 let refresh = try #require(set["gh_refresh"])
                 #expect(refresh.attributes == ["Path=/t/demo/prod/api/", "HttpOnly", "Secure", "SameSite=Strict", "Max-Age=1209600"])
