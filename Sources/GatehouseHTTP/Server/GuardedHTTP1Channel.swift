@@ -121,34 +121,55 @@ final class RefuseConnectionHandler: ChannelInboundHandler, RemovableChannelHand
 /// Closes a connection whose client takes longer than `limit` to send one request, from
 /// its first byte to its end: a client sending a byte a second cannot hold it. The first
 /// handler of the pipeline, so it sees the bytes before anything parses them.
+///
+/// A request costs a clock reading, not a timer: one timer per connection looks at the
+/// request in progress when it fires, and sets itself again only while one is.
 final class RequestDeadlineHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
     let limit: TimeAmount
-    private var deadline: Scheduled<Void>?
+    /// When the first byte of the request in progress arrived; `nil` between requests.
+    private var started: NIODeadline?
+    private var timer: Scheduled<Void>?
 
     init(limit: TimeAmount) {
         self.limit = limit
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if self.deadline == nil {
-            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
-            self.deadline = context.eventLoop.scheduleTask(in: self.limit) { bound.value.close(promise: nil) }
+        if self.started == nil {
+            let now = NIODeadline.now()
+            self.started = now
+            if self.timer == nil { self.schedule(context, at: now + self.limit) }
         }
         context.fireChannelRead(data)
     }
 
     /// The request that began arriving has been received whole.
     func requestReceived() {
-        self.deadline?.cancel()
-        self.deadline = nil
+        self.started = nil
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.requestReceived()
+        self.timer?.cancel()
+        self.timer = nil
         context.fireChannelInactive()
+    }
+
+    private func schedule(_ context: ChannelHandlerContext, at deadline: NIODeadline) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        self.timer = context.eventLoop.scheduleTask(deadline: deadline) {
+            let (handler, context) = bound.value
+            handler.timer = nil
+            guard let started = handler.started else { return }
+            let due = started + handler.limit
+            if NIODeadline.now() >= due {
+                context.close(promise: nil)
+            } else {
+                handler.schedule(context, at: due)
+            }
+        }
     }
 }
 
@@ -157,10 +178,15 @@ final class RequestReceivedHandler: ChannelInboundHandler, RemovableChannelHandl
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
 
+    /// Found once, when this handler joins the pipeline (the deadline handler is already there).
+    private var deadline: RequestDeadlineHandler?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.deadline = try? context.pipeline.syncOperations.handler(type: RequestDeadlineHandler.self)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if case .end = self.unwrapInboundIn(data) {
-            (try? context.pipeline.syncOperations.handler(type: RequestDeadlineHandler.self))?.requestReceived()
-        }
+        if case .end = self.unwrapInboundIn(data) { self.deadline?.requestReceived() }
         context.fireChannelRead(data)
     }
 }
