@@ -64,6 +64,13 @@ import Testing
         // The server sees the CLI's rotation: JWKS has the new key and logins sign with it.
         try await eventually { try server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) }
         #expect(try Self.run(["keys", "retire", "--tenant", "acme", "--env", "prod", next], environment).stderr.contains("rotate first"))
+        // Revoking the active key from the command line: it stops verifying at once, a fresh
+        // key takes its place, and the server stops publishing it.
+        let revoked = try Self.run(["keys", "revoke", "--tenant", "acme", "--env", "prod", next], environment)
+        #expect(revoked.status == 0 && revoked.stdout.contains("\"state\":\"revoked\""), "\(revoked.stderr)")
+        let afterRevoke = try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+        #expect(afterRevoke.contains("\"state\":\"active\"") && afterRevoke.components(separatedBy: "\"state\":\"active\"").count == 2)
+        try await eventually { try server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) == false }
 
         // Revocation: the same counts both ways.
         let cliRevoke = try Self.run(["revoke", "--tenant", "acme", "--user", "c1", "--user", "c2", "--user", "ghost"], environment)
