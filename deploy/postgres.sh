@@ -62,7 +62,7 @@ init() {
 listen_addresses = ''
 unix_socket_directories = '$socket'
 port = $port
-max_connections = 200
+max_connections = 500
 shared_buffers = 256MB
 timezone = 'UTC'
 fsync = ${GATEHOUSE_PG_FSYNC:-on}
