@@ -97,12 +97,7 @@ public struct TestDeployment: Sendable {
     /// instance's caches hear of it only through PostgreSQL's notification.
     public func changeRingInTheDatabase(_ realm: Realm, _ event: KeyLifecycle.Event) async throws {
         try await self.database.withTransaction { connection in
-            var lifecycle = try await self.keys.lifecycle(
-                tenantID: realm.tenantID,
-                environmentID: realm.environmentID,
-                policy: KeyLifecycle.Policy(realm.settings),
-                on: connection
-            )
+            var lifecycle = try await self.keys.lifecycle(tenantID: realm.tenantID, environmentID: realm.environmentID, on: connection)
             try await self.keys.run(try lifecycle.handle(event), tenantID: realm.tenantID, environmentID: realm.environmentID, on: connection)
         }
     }

@@ -114,12 +114,7 @@ extension AdminService {
         let (result, tenantID, changed) = try await self.database.withTransaction { connection in
             let ids = try await self.environmentIDs(tenant: tenant, environment: environment, actor: actor, on: connection)
             try await self.keys.lockRing(tenantID: ids.tenant, environmentID: ids.environment, on: connection)
-            let before = try await self.keys.lifecycle(
-                tenantID: ids.tenant,
-                environmentID: ids.environment,
-                policy: KeyLifecycle.Policy(try await self.settings(of: ids, on: connection)),
-                on: connection
-            )
+            let before = try await self.keys.lifecycle(tenantID: ids.tenant, environmentID: ids.environment, on: connection)
             var lifecycle = before
             let actions: [KeyLifecycle.Action]
             do throws(KeyLifecycle.Refusal) {
@@ -132,13 +127,6 @@ extension AdminService {
         }
         if changed { self.realmsChanged(tenantID) }
         return result
-    }
-
-    func settings(of ids: EnvironmentIDs, on connection: PostgresConnection) async throws -> EnvironmentSettings {
-        let json = try await connection.query(
-            "SELECT settings FROM environments WHERE tenant_id = \(ids.tenant) AND id = \(ids.environment)"
-        ).single(PostgresJSONB.self)
-        return EnvironmentSettings(stored: json.object)
     }
 }
 

@@ -118,15 +118,7 @@ public final class Scheduler: Service {
             try await connection.withTransaction { connection in
                 let (tenantID, environmentID) = (environment.tenantID, environment.environmentID)
                 try await self.keys.lockRing(tenantID: tenantID, environmentID: environmentID, on: connection)
-                let settings = try await connection.query(
-                    "SELECT settings FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID)"
-                ).single(PostgresJSONB.self)
-                var lifecycle = try await self.keys.lifecycle(
-                    tenantID: tenantID,
-                    environmentID: environmentID,
-                    policy: KeyLifecycle.Policy(EnvironmentSettings(stored: settings.object)),
-                    on: connection
-                )
+                var lifecycle = try await self.keys.lifecycle(tenantID: tenantID, environmentID: environmentID, on: connection)
                 let actions = try lifecycle.handle(.tick(now: now))
                 try await self.keys.run(actions, tenantID: tenantID, environmentID: environmentID, on: connection)
                 for action in actions {

@@ -28,15 +28,13 @@ public struct SigningKeyStore: Sendable {
         try await connection.query("SELECT 1 FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID) FOR UPDATE")
     }
 
-    /// Every key of an environment, with the database's clock, ready for an event. Call it
-    /// under ``lockRing(tenantID:environmentID:on:)``.
-    public func lifecycle(
-        tenantID: UUID,
-        environmentID: UUID,
-        policy: KeyLifecycle.Policy,
-        on connection: PostgresConnection
-    ) async throws -> KeyLifecycle {
-        let now = try await connection.query("SELECT clock_timestamp()").single(Date.self)
+    /// Every key of an environment, with the policy of its settings and the database's
+    /// clock, ready for an event. Call it under ``lockRing(tenantID:environmentID:on:)``.
+    public func lifecycle(tenantID: UUID, environmentID: UUID, on connection: PostgresConnection) async throws -> KeyLifecycle {
+        let (now, settings) = try await connection.query(
+            "SELECT clock_timestamp(), settings FROM environments WHERE tenant_id = \(tenantID) AND id = \(environmentID)"
+        ).single((Date, PostgresJSONB).self)
+        let policy = KeyLifecycle.Policy(EnvironmentSettings(stored: settings.object))
         let keys = try await connection.query(
             """
             SELECT kid, state, activate_at, activated_at, retiring_at, coalesce(revoked_at, retired_at) FROM signing_keys

@@ -40,19 +40,15 @@ public struct TenantStore: Sendable {
         settings overrides: [String: JSONValue],
         keys: SigningKeyStore
     ) async throws -> UUID {
-        let settings = try EnvironmentSettings().applying(overrides)
+        // Refused before anything is written; the lifecycle reads them back as stored.
+        _ = try EnvironmentSettings().applying(overrides)
         let environmentID = try await connection.query(
             """
             INSERT INTO environments (tenant_id, slug, settings)
             VALUES (\(tenantID), \(slug), \(PostgresJSONB(JSONValue.object(overrides).jsonText))) RETURNING id
             """
         ).single(UUID.self)
-        var lifecycle = try await keys.lifecycle(
-            tenantID: tenantID,
-            environmentID: environmentID,
-            policy: KeyLifecycle.Policy(settings),
-            on: connection
-        )
+        var lifecycle = try await keys.lifecycle(tenantID: tenantID, environmentID: environmentID, on: connection)
         try await keys.run(try lifecycle.handle(.rotate(.immediate)), tenantID: tenantID, environmentID: environmentID, on: connection)
         return environmentID
     }
