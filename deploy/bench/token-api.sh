@@ -11,7 +11,8 @@
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
-# against it too in every repetition, so "not slower than before" is a ratio of one run.
+# against it too in every repetition, so "not slower than before" is a ratio of one run;
+# refresh too, on refresh tokens of its own (the pools are twice as large then).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$PWD"
@@ -32,14 +33,16 @@ bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
 bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
 bench_on_exit '(cd "$peer" && ./stop.sh server)'
 
-echo "== Gatehouse: realm, $((reps * pool_slice)) refresh tokens per realm" >&2
+baseline="${BENCH_BASELINE:-}"
+slices="$reps"
+[ -n "$baseline" ] && slices=$((2 * reps))
+echo "== Gatehouse: realm, $((slices * pool_slice)) refresh tokens per realm" >&2
 export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
-"$bench_realm" "$url" "$((reps * pool_slice))" "$state"
+"$bench_realm" "$url" "$((slices * pool_slice))" "$state"
 # A pool of 32: commits wait for the WAL flush, and more of them in flight share each flush.
 "$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
 server=$!
 bench_wait_ready "$port"
-baseline="${BENCH_BASELINE:-}"
 if [ -n "$baseline" ]; then
   "$baseline" serve --port "$((port + 1))" --pool-size 32 > "$state/baseline.log" 2>&1 &
   baseline_server=$!
@@ -91,6 +94,8 @@ for rep in $(seq 0 $((reps - 1))); do
       token="$(cat "$state/$realm-access.txt")"
       run "verify-$realm-before" "$bl" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
       run "me-$realm-before" "$bl" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      run "refresh-$realm-before" "$bl" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
+        BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$(((reps + rep) * pool_slice))"
     done
     run "login-es256-before" "$bl" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   fi
@@ -135,7 +140,7 @@ print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / 
 print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
 if "login-es256-before" in rows:
     print("\nagainst the baseline binary, same run (ratio to the peer: now / before):")
-    for name in ["verify-hs256", "verify-es256", "me-hs256", "me-es256"]:
+    for name in ["verify-hs256", "verify-es256", "me-hs256", "me-es256", "refresh-hs256", "refresh-es256"]:
         peer = name.split("-")[0] + "-peer"
         print(f"  {name}: {ratio(name, peer):.1f}x / {ratio(name + '-before', peer):.1f}x the peer = {ratio(name, name + '-before'):.2f} of before")
     print(f"  login-es256 (per-username throttle on now): {ratio('login-es256', 'login-es256-before'):.2f} of before")
