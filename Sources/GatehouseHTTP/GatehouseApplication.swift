@@ -19,12 +19,14 @@ public enum GatehouseApplication {
         clientAddress: ClientAddress = ClientAddress()
     ) -> Router<GatehouseRequestContext> {
         let router = Router(context: GatehouseRequestContext.self)
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RealmCORSMiddleware(realms: tokens.realms))
         router.add(middleware: ErrorMiddleware())
         HealthController(ready: tokens.isReady).register(on: router)
         MetricsController(metrics: metrics).register(on: router)
         RealmController(tokens: tokens, clientAddress: clientAddress).register(on: router)
+        OAuthController(tokens: tokens, admin: admin, clientAddress: clientAddress).register(on: router)
         AdminController(admin: admin).register(on: router)
         OpenAPIController().register(on: router)
         return router

@@ -52,11 +52,20 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a kept-alive connection may stay idle between requests.")
     var idleTimeout = Int(ClientLimits().idleTimeout.components.seconds)
 
+    @Option(help: "How log lines are written on standard error: json (one object per line) or text.")
+    var logFormat: GatehouseLogHandler.Format = .text
+
+    @Option(help: "The least severe level logged: trace, debug, info (one line per request), notice, warning, error or critical.")
+    var logLevel = "info"
+
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
         guard self.maxConnections >= 1, self.requestTimeout >= 1, self.idleTimeout >= 1 else {
             throw ValidationError("--max-connections, --request-timeout and --idle-timeout must be at least 1")
+        }
+        guard Logger.Level(rawValue: self.logLevel) != nil else {
+            throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard (self.tlsCert == nil) == (self.tlsKey == nil) else { throw ValidationError("--tls-cert and --tls-key go together") }
     }
@@ -91,6 +100,11 @@ struct ServeCommand: AsyncParsableCommand {
                 ? [ProcessInfo.processInfo.environment["GATEHOUSE_TRUSTED_PROXIES"] ?? ""] : self.trustedProxies
         )
         let masterKey = try MasterKeyOption.load()
+        LoggingSystem.bootstrap { [format = self.logFormat, level = Logger.Level(rawValue: self.logLevel) ?? .info] label in
+            var handler = GatehouseLogHandler(label: label, format: format)
+            handler.logLevel = level
+            return handler
+        }
         let logger = Logger(label: "gatehouse")
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
         let publicURL =

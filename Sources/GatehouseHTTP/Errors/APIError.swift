@@ -13,6 +13,9 @@ public struct APIError: Error, HTTPResponseError, Sendable {
     public var fields: [String: [String]]?
     /// Extra headers, such as `Retry-After`.
     public var headers: HTTPFields
+    /// The OAuth error code (RFC 6749 §5.2), as `error` beside `detail` and `code`, on the
+    /// endpoints that OAuth clients call (RFC 7662, RFC 7009).
+    public var oauthError: String?
 
     /// - Parameters:
     ///   - status: the HTTP status.
@@ -41,12 +44,13 @@ public struct APIError: Error, HTTPResponseError, Sendable {
         var detail: String
         var code: String
         var fields: [String: [String]]?
+        var error: String?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let body = try encoder.encode(Body(detail: self.detail, code: self.code, fields: self.fields))
+        let body = try encoder.encode(Body(detail: self.detail, code: self.code, fields: self.fields, error: self.oauthError))
         var headers = self.headers
         headers[.contentType] = "application/json"
         return Response(status: self.status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))

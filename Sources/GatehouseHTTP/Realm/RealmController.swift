@@ -38,21 +38,6 @@ public struct RealmController: Sendable {
         var role: String
     }
 
-    struct Keys: ResponseEncodable {
-        var keys: [[String: JSONValue]]
-    }
-
-    struct Discovery: ResponseEncodable {
-        var issuer: String
-        var jwks_uri: String
-        var token_endpoint: String
-        var token_endpoint_auth_methods_supported = ["none"]
-        var grant_types_supported = ["password", "refresh_token"]
-        var id_token_signing_alg_values_supported: [String]
-        var response_types_supported = ["token"]
-        var subject_types_supported = ["public"]
-    }
-
     /// Adds the routes to `router`.
     public func register<Context: RemoteAddressRequestContext>(on router: Router<Context>) {
         let realm = router.group("t/:tenant/:environment")
@@ -126,18 +111,7 @@ public struct RealmController: Sendable {
             try await self.throttle(realm, user: user)
             return Me(id: user.id.uuidString.lowercased(), username: user.username, role: user.role)
         }
-        realm.get(".well-known/jwks.json") { _, context in
-            Keys(keys: try await self.realm(context).ring.published)
-        }
-        realm.get(".well-known/openid-configuration") { _, context in
-            let realm = try await self.realm(context)
-            return Discovery(
-                issuer: realm.issuer,
-                jwks_uri: realm.issuer + "/.well-known/jwks.json",
-                token_endpoint: realm.issuer + "/api/token/",
-                id_token_signing_alg_values_supported: [realm.ring.active.algorithm.rawValue]
-            )
-        }
+        self.registerWellKnown(on: realm)
     }
 
     static let refreshRequired = APIError(
@@ -199,15 +173,20 @@ public struct RealmController: Sendable {
     }
 
     /// The realm of the path; the same 404 for an unknown tenant and an unknown environment.
-    private func realm(_ context: some RequestContext) async throws -> Realm {
+    func realm(_ context: some RequestContext) async throws -> Realm {
+        try await Self.realm(context, tokens: self.tokens)
+    }
+
+    /// The realm of the path `t/:tenant/:environment`; the same 404 for an unknown tenant and an unknown environment.
+    static func realm(_ context: some RequestContext, tokens: TokenService) async throws -> Realm {
         guard let tenant = context.parameters.get("tenant"), let environment = context.parameters.get("environment"),
-            let realm = try await self.tokens.realms.realm(tenant: tenant, environment: environment)
+            let realm = try await tokens.realms.realm(tenant: tenant, environment: environment)
         else { throw APIError.realmNotFound }
         return realm
     }
 
     /// `throttle_anon`: requests without a user, counted by client address.
-    private func throttleAnonymous(_ realm: Realm, _ request: Request, _ context: some RemoteAddressRequestContext) async throws {
+    func throttleAnonymous(_ realm: Realm, _ request: Request, _ context: some RemoteAddressRequestContext) async throws {
         guard let rate = realm.settings.throttleAnon else { return }
         let client = self.clientAddress.of(request, peer: context.remoteAddress)
         try await self.admit(ThrottleKey("anon", realm.environmentID.uuidString, client), realm: realm, rate: rate)
