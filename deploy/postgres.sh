@@ -11,6 +11,13 @@
 #   deploy/postgres.sh url       print the connection URI
 #   deploy/postgres.sh psql ...  psql on database "gatehouse"
 #
+# Replication, for the failover test and for trying it by hand:
+#   deploy/postgres.sh standby PRIMARY_DIR   make this folder a streaming standby of the
+#                                cluster in PRIMARY_DIR (pg_basebackup), start it, and make
+#                                the primary wait for it on every commit (synchronous
+#                                replication); print its connection URI
+#   deploy/postgres.sh promote   promote this standby to primary (pg_ctl promote)
+#
 # GATEHOUSE_PG_DIR picks the folder (default: .local/postgres in the repository, which
 # git ignores). As root, the server runs as the unprivileged OS user "postgres" (created
 # when missing), since PostgreSQL refuses to run as root.
@@ -68,7 +75,7 @@ timezone = 'UTC'
 fsync = ${GATEHOUSE_PG_FSYNC:-on}
 CONF
   # Only this socket, only local users: trust is as safe as the folder's permissions.
-  echo "local all all trust" | as_server tee "$data/pg_hba.conf" >/dev/null
+  printf 'local all all trust\nlocal replication all trust\n' | as_server tee "$data/pg_hba.conf" >/dev/null
 }
 
 start() {
@@ -88,6 +95,35 @@ stop() {
   as_server "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 stop >/dev/null
 }
 
+# A standby of the cluster in $1, synchronous: a commit the primary acknowledges is on the
+# standby too, so promoting it loses no answered write.
+standby() {
+  local primary="$1" name="gatehouse_standby"
+  [ -f "$primary/data/PG_VERSION" ] || { echo "postgres.sh: no cluster in $primary" >&2; exit 1; }
+  if [ ! -f "$data/PG_VERSION" ]; then
+    if [ "$(id -u)" = 0 ]; then install -d -m 0700 -o "$os_user" "$dir"; else install -d -m 0700 "$dir"; fi
+    as_server mkdir -p "$socket"
+    as_server "$bindir/pg_basebackup" -D "$data" -h "$primary/run" -p "$port" -U gatehouse -X stream -c fast \
+      >"$dir/basebackup.log" 2>&1 || { echo "postgres.sh: pg_basebackup failed, see $dir/basebackup.log" >&2; exit 1; }
+    as_server touch "$data/standby.signal"
+    as_server tee -a "$data/postgresql.conf" >/dev/null <<CONF
+
+# --- gatehouse standby of $primary ---
+unix_socket_directories = '$socket'
+primary_conninfo = 'host=$primary/run port=$port user=gatehouse application_name=$name'
+CONF
+  fi
+  running || as_server "$bindir/pg_ctl" -D "$data" -l "$dir/postgres.log" -w -t 60 start >/dev/null \
+    || { echo "postgres.sh: could not start the standby, see $dir/postgres.log" >&2; exit 1; }
+  GATEHOUSE_PG_DIR="$primary" "$0" psql -qc "ALTER SYSTEM SET synchronous_standby_names = '$name'" -c "SELECT pg_reload_conf()" >/dev/null
+  for _ in $(seq 100); do
+    [ "$(GATEHOUSE_PG_DIR="$primary" "$0" psql -tAc "SELECT sync_state FROM pg_stat_replication WHERE application_name = '$name'")" = sync ] && { url; return; }
+    sleep 0.1
+  done
+  echo "postgres.sh: the standby in $dir did not become synchronous" >&2
+  exit 1
+}
+
 psql_as() {
   local db="$1"; shift
   "$bindir/psql" -X -v ON_ERROR_STOP=1 -h "$socket" -p "$port" -U gatehouse -d "$db" "$@"
@@ -99,7 +135,9 @@ case "${1:-}" in
   restart)
     as_server "$bindir/pg_ctl" -D "$data" -m fast -w -t 60 -l "$dir/postgres.log" restart >/dev/null ;;
   status) running ;;
+  standby) standby "${2:?usage: deploy/postgres.sh standby PRIMARY_DIR}" ;;
+  promote) as_server "$bindir/pg_ctl" -D "$data" -w -t 60 promote >/dev/null ;;
   url) url ;;
   psql) shift; psql_as "$database" "$@" ;;
-  *) echo "usage: deploy/postgres.sh start|stop|restart|status|url|psql" >&2; exit 2 ;;
+  *) echo "usage: deploy/postgres.sh start|stop|restart|status|url|psql|standby PRIMARY_DIR|promote" >&2; exit 2 ;;
 esac

@@ -19,6 +19,25 @@ public struct PostgresCluster: Sendable {
         return PostgresCluster(directory: directory, url: url)
     }
 
+    /// Creates and starts a synchronous streaming standby of `primary` in a new temporary folder.
+    public static func standby(of primary: PostgresCluster) async throws -> PostgresCluster {
+        let directory = "/tmp/gatehouse-test-\(UUID().uuidString.prefix(8).lowercased())"
+        let output = try self.script(["standby", primary.directory], directory: directory)
+        guard let url = output.split(separator: "\n").last.map(String.init) else {
+            throw ClusterError(message: "postgres.sh standby printed no URL")
+        }
+        return PostgresCluster(directory: directory, url: url)
+    }
+
+    /// The folder of the cluster's unix socket, a libpq `host`.
+    public var socketDirectory: String { self.directory + "/run" }
+
+    /// The command line that runs `deploy/postgres.sh ARGUMENTS` for this cluster.
+    public func command(_ arguments: String) -> String {
+        let script = TestPostgres.repositoryRoot.appendingPathComponent("deploy/postgres.sh").path
+        return "GATEHOUSE_PG_DIR=\(self.directory) GATEHOUSE_PG_FSYNC=off /bin/bash \(script) \(arguments)"
+    }
+
     /// `pg_ctl restart`: every open connection breaks.
     public func restart() throws {
         _ = try Self.script(["restart"], directory: self.directory)

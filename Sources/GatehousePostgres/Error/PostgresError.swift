@@ -43,8 +43,23 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
 
     /// The database could not be reached (or no connection came free in time), as opposed
     /// to a statement it refused: what callers may answer from a cache, or with 503.
+    ///
+    /// Besides a broken or missing connection, the server's own word that it cannot serve
+    /// now counts: shutting down (`57P01`, `57P02`), starting (`57P03`), out of connection
+    /// slots (`53300`), a connection exception (class `08`), and a read-only transaction
+    /// (`25006`), which is what a standby or a demoted primary answers a write during a
+    /// failover.
     public var isUnavailable: Bool {
-        self.kind == .connection || self.kind == .poolTimeout
+        switch self.kind {
+        case .connection, .poolTimeout:
+            return true
+        case .server:
+            guard let state = self.sqlState else { return false }
+            return state.isConnectionException
+                || [.adminShutdown, .crashShutdown, .cannotConnectNow, .readOnlySQLTransaction, .tooManyConnections].contains(state)
+        case .decoding, .clientClosed:
+            return false
+        }
     }
 
     public var description: String {

@@ -19,7 +19,13 @@ public struct SQLState: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let lockNotAvailable = SQLState(rawValue: "55P03")
     public static let queryCanceled = SQLState(rawValue: "57014")
     public static let adminShutdown = SQLState(rawValue: "57P01")
+    public static let crashShutdown = SQLState(rawValue: "57P02")
     public static let cannotConnectNow = SQLState(rawValue: "57P03")
+    public static let readOnlySQLTransaction = SQLState(rawValue: "25006")
+    public static let tooManyConnections = SQLState(rawValue: "53300")
+
+    /// Class 08, connection exception.
+    public var isConnectionException: Bool { self.rawValue.hasPrefix("08") }
     public static let undefinedTable = SQLState(rawValue: "42P01")
     public static let syntaxError = SQLState(rawValue: "42601")
     public static let invalidTextRepresentation = SQLState(rawValue: "22P02")
