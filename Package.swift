@@ -119,6 +119,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // The resource-server guide in Swift (docs/guides), which the guides test runs.
+        .executableTarget(
+            name: "gatehouse-verify-example",
+            dependencies: [.product(name: "JWTKit", package: "jwt-kit")],
+            path: "docs/guides/swift",
+            swiftSettings: swiftSettings
+        ),
+
         // Tests
         .target(
             name: "GatehouseTestSupport",

@@ -12,6 +12,10 @@ command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 command -v jq >/dev/null 2>&1 || missing+=(jq)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The resource-server guides and the JavaScript client's tests (docs/guides, clients/js):
+# Node (its built-in test runner, crypto and fetch) and Go (standard library only).
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
 # PyJWT, for the test that verifies our tokens as a third-party library would, and
 # headless Chromium with its driver and selenium, for the browser test: Debian's.
 for package in python3-jwt python3-cryptography python3-selenium chromium chromium-driver; do

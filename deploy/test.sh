@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite against a throwaway PostgreSQL cluster, started here with
 # deploy/postgres.sh and removed afterwards. Arguments go to `swift test`; without any, the
-# fuzzers (deploy/fuzz.sh) run afterwards on the same cluster.
+# fuzzers (deploy/fuzz.sh) run afterwards on the same cluster, then the validators of the
+# deployment artifacts (deploy/validate.sh).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,7 +33,9 @@ export GATEHOUSE_TEST_DATABASE_URL
 # Bounded, so a hang fails the run with the tests that were running instead of running on.
 timeout --kill-after=30 2700 swift test "$@"
 
-# The fuzzers (deploy/fuzz.sh) on the same cluster, when the whole suite ran (no filter).
+# The fuzzers (deploy/fuzz.sh) on the same cluster, and the deployment artifacts'
+# validators (deploy/validate.sh), when the whole suite ran (no filter).
 if [ $# -eq 0 ]; then
   ./deploy/fuzz.sh
+  ./deploy/validate.sh
 fi
