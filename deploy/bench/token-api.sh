@@ -43,6 +43,7 @@ export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
 "$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
 server=$!
 bench_wait_ready "$port"
+rss_idle="$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")"
 if [ -n "$baseline" ]; then
   "$baseline" serve --port "$((port + 1))" --pool-size 32 > "$state/baseline.log" 2>&1 &
   baseline_server=$!
@@ -106,7 +107,11 @@ for rep in $(seq 0 $((reps - 1))); do
     BENCH_OFFSET="$((rep * 2000))"
 done
 
-python3 - "$results" "$state/hash.txt" <<'PY'
+# Resident memory of the instance under test: idle after start, and its peak (VmHWM) after the runs.
+rss_peak="$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")"
+echo "gatehouse RSS: idle $((rss_idle / 1024)) MiB, peak under load $((rss_peak / 1024)) MiB" >> "$state/memory.txt"
+
+python3 - "$results" "$state/hash.txt" "$state/memory.txt" <<'PY'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -138,6 +143,7 @@ login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "
       f"the median one-thread hash time measured before each login run; goal >= 0.90)")
 print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
+print(open(sys.argv[3]).read().strip())
 if "login-es256-before" in rows:
     print("\nagainst the baseline binary, same run (ratio to the peer: now / before):")
     for name in ["verify-hs256", "verify-es256", "me-hs256", "me-es256", "refresh-hs256", "refresh-es256"]:

@@ -28,7 +28,10 @@ public final class RealmDirectory: Sendable {
         var task: Task<Realm?, any Error>
     }
     /// jwt-kit signers by kid: a kid's key material never changes, so a signer is built once.
+    /// Keys come and go with rotations for as long as the process runs, so past
+    /// ``signerCapacity`` the map starts over (the rings in use build theirs again).
     private let signers = Mutex<[String: any JWTAlgorithm]>([:])
+    static let signerCapacity = 50_000
 
     /// - Parameters:
     ///   - database: where realms are stored.
@@ -178,7 +181,10 @@ public final class RealmDirectory: Sendable {
     private func signer(for stored: SigningKeyStore.StoredKey) async throws -> any JWTAlgorithm {
         if let signer = self.signers.withLock({ $0[stored.kid] }) { return signer }
         let signer = try await self.keys.material(of: stored).signer(kid: stored.kid)
-        self.signers.withLock { $0[stored.kid] = signer }
+        self.signers.withLock { signers in
+            if signers.count >= Self.signerCapacity { signers.removeAll(keepingCapacity: true) }
+            signers[stored.kid] = signer
+        }
         return signer
     }
 }

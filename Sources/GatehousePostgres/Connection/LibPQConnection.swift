@@ -46,9 +46,15 @@ final class LibPQConnection: @unchecked Sendable {
     func connect() throws(PostgresError) {
         if let handle, PQstatus(handle) == CONNECTION_OK { return }
         self.close()
-        let keywords = ["application_name", "connect_timeout", "dbname"]
+        // Defaults that the connection string, expanded last, overrides. Over TCP, keepalives
+        // and a user timeout find a server that vanished without closing the socket (a host
+        // lost in a failover) within about ten seconds, for idle and busy connections alike.
+        let keywords = [
+            "application_name", "connect_timeout", "keepalives_idle", "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+            "dbname",
+        ]
         let values = [
-            self.configuration.applicationName, String(self.configuration.connectTimeout),
+            self.configuration.applicationName, String(self.configuration.connectTimeout), "5", "2", "3", "10000",
             self.configuration.connectionString,
         ]
         let handle = withCStringArray(keywords) { keywords in
