@@ -18,7 +18,8 @@ public enum GatehouseApplication {
         metrics: RequestMetrics = RequestMetrics(),
         clientAddress: ClientAddress = ClientAddress()
     ) -> Router<GatehouseRequestContext> {
-        let router = Router(context: GatehouseRequestContext.self)
+        // HEAD answers as GET does, without the body: monitors and caches probe with it.
+        let router = Router(context: GatehouseRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RealmCORSMiddleware(realms: tokens.realms))

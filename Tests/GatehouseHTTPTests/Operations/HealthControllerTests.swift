@@ -19,6 +19,22 @@ import Testing
         }
     }
 
+    /// Monitors and caches probe with HEAD: it answers as GET does, without the body.
+    @Test func headAnswersAsGetWithoutTheBody() async throws {
+        try await TestDeployment.with { deployment in
+            try await deployment.test { client in
+                var http = client
+                http.base = ""
+                for path in ["/healthz", "/readyz", "/t/demo/prod/.well-known/jwks.json", "/t/demo/prod/.well-known/openid-configuration"] {
+                    let head = try await http.send(.head, path)
+                    #expect(head.status == .ok && head.json.isEmpty, "\(path): \(head.status)")
+                }
+                let unknown = try await http.send(.head, "/t/demo/nowhere/.well-known/jwks.json")
+                #expect(unknown.status == .notFound)
+            }
+        }
+    }
+
     /// The answer when the instance cannot serve, byte for byte; `DatabaseOutageTests`
     /// stops a real database under the service's wiring.
     @Test func notReadyIsA503InTheContractsShapeWhileHealthStillAnswers() async throws {
