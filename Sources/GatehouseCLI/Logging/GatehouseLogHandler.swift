@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 
-/// Log lines on standard error, one `write` each, as JSON objects (`--log-format json`, for
+/// Log lines on standard error (through ``LogSink``, in batches), as JSON objects (`--log-format json`, for
 /// log pipelines) or as `key=value` text (`--log-format text`, for people). Every line
 /// has the time (UTC, milliseconds), the level, the logger's label and the message, then
 /// the metadata; Hummingbird's `hb.request.id` is written as `request_id`.
@@ -32,63 +32,100 @@ struct GatehouseLogHandler: LogHandler {
         var metadata = self.metadata
         if let provided = self.metadataProvider?.get() { metadata.merge(provided) { $1 } }
         if let own = event.metadata { metadata.merge(own) { $1 } }
-        if let id = metadata.removeValue(forKey: "hb.request.id") { metadata["request_id"] = id }
-        let fields = metadata.sorted { $0.key < $1.key }
-        var line: String
+        var line = ""
+        line.reserveCapacity(256)
         switch self.format {
         case .json:
-            line = "{\"time\":\"\(Self.timestamp())\",\"level\":\"\(event.level)\",\"logger\":\(Self.quoted(self.label))"
-            line += ",\"message\":\(Self.quoted(event.message.description))"
-            for (key, value) in fields { line += ",\(Self.quoted(key)):\(Self.json(value))" }
+            line += "{\"time\":\""
+            line += Self.timestamp()
+            line += "\",\"level\":\""
+            line += event.level.rawValue
+            line += "\",\"logger\":"
+            Self.quote(self.label, into: &line)
+            line += ",\"message\":"
+            Self.quote(event.message.description, into: &line)
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += ","
+                Self.quote(key == "hb.request.id" ? "request_id" : key, into: &line)
+                line += ":"
+                Self.json(value, into: &line)
+            }
             line += "}\n"
         case .text:
-            line = "\(Self.timestamp()) \(event.level) \(self.label): \(event.message)"
-            for (key, value) in fields { line += " \(key)=\(value)" }
+            line += Self.timestamp()
+            line += " "
+            line += event.level.rawValue
+            line += " "
+            line += self.label
+            line += ": "
+            line += Self.oneLine(event.message.description)
+            for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
+                line += " "
+                line += key == "hb.request.id" ? "request_id" : key
+                line += "="
+                line += Self.oneLine(value.description)
+            }
             line += "\n"
         }
-        var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
-                guard written > 0 else { return }
-                offset += written
-            }
-        }
+        LogSink.standardError.append(line)
+    }
+
+    /// `text` with its line breaks written as `\n`, so that a line is one entry.
+    private static func oneLine(_ text: String) -> String {
+        text.utf8.contains(where: { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+            ? text.replacingOccurrences(of: "\r", with: "\\r").replacingOccurrences(of: "\n", with: "\\n") : text
     }
 
     /// A metadata value as JSON: numbers and booleans as themselves, the rest as strings.
-    private static func json(_ value: Logger.Metadata.Value) -> String {
+    private static func json(_ value: Logger.Metadata.Value, into line: inout String) {
         switch value {
-        case .string(let string): return Self.quoted(string)
+        case .string(let string): Self.quote(string, into: &line)
         case .stringConvertible(let convertible):
             switch convertible {
-            case let number as Int: return String(number)
-            case let number as Double where number.isFinite: return String(number)
-            case let flag as Bool: return String(flag)
-            default: return Self.quoted(convertible.description)
+            case let number as Int: line += String(number)
+            case let number as Double where number.isFinite: line += String(number)
+            case let flag as Bool: line += String(flag)
+            default: Self.quote(convertible.description, into: &line)
             }
-        case .array(let values): return "[" + values.map(Self.json).joined(separator: ",") + "]"
+        case .array(let values):
+            line += "["
+            for (index, value) in values.enumerated() {
+                if index > 0 { line += "," }
+                Self.json(value, into: &line)
+            }
+            line += "]"
         case .dictionary(let values):
-            return "{" + values.sorted { $0.key < $1.key }.map { Self.quoted($0.key) + ":" + Self.json($0.value) }.joined(separator: ",") + "}"
+            line += "{"
+            for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
+                if index > 0 { line += "," }
+                Self.quote(key, into: &line)
+                line += ":"
+                Self.json(value, into: &line)
+            }
+            line += "}"
         }
     }
 
-    /// A JSON string (RFC 8259 §7): quotes, backslashes and control characters escaped.
-    static func quoted(_ string: String) -> String {
-        var out = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
+    /// `string` as a JSON string (RFC 8259 §7): quotes, backslashes and control characters
+    /// escaped. Most strings need none, and are copied as they are.
+    static func quote(_ string: String, into line: inout String) {
+        line += "\""
+        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            line += string
+        } else {
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": line += "\\\""
+                case "\\": line += "\\\\"
+                case "\n": line += "\\n"
+                case "\r": line += "\\r"
+                case "\t": line += "\\t"
+                case _ where scalar.value < 0x20: line += String(format: "\\u%04x", scalar.value)
+                default: line.unicodeScalars.append(scalar)
+                }
             }
         }
-        return out + "\""
+        line += "\""
     }
 
     /// Now as `2026-12-06T07:41:05.123Z`, written digit by digit: a line per request

@@ -14,13 +14,9 @@ public struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         var context = context
-        let id: String
-        if let client = request.headers[.requestID].flatMap(Self.acceptable) {
-            id = client
-            context.logger[metadataKey: "hb.request.id"] = .string(client)
-        } else {
-            id = context.id
-        }
+        // Hummingbird's id is rendered once, here, and the logger keeps the text.
+        let id = request.headers[.requestID].flatMap(Self.acceptable) ?? context.id
+        context.logger[metadataKey: "hb.request.id"] = .string(id)
         do {
             var response = try await next(request, context)
             response.headers[.requestID] = id
