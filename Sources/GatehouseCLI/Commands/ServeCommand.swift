@@ -86,10 +86,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("cannot read the TLS certificate or key: \(error)")
         }
         guard !chain.isEmpty else { throw ValidationError("--tls-cert \(certificate) holds no certificate") }
-        let configuration = TLSConfiguration.makeServerConfiguration(
+        var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) },
             privateKey: .privateKey(privateKey)
         )
+        // swift-nio-ssl's default still accepts TLS 1.0 and 1.1, which RFC 8996 retired.
+        configuration.minimumTLSVersion = .tlsv12
         return try .tls(.guardedHTTP1(limits: limits), tlsConfiguration: configuration)
     }
 
@@ -105,6 +107,8 @@ struct ServeCommand: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
+        // Whatever way serve ends, the lines still queued are written.
+        defer { LogSink.standardError.flush() }
         let logger = Logger(label: "gatehouse")
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
         let publicURL =

@@ -12,37 +12,37 @@ import Testing
             "GATEHOUSE_DATABASE_URL": url,
             "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64,
         ]
-        #expect(try GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
-        let created = try GatehouseProcess.run(
+        #expect(try await GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
+        let created = try await GatehouseProcess.run(
             ["user", "create", "--tenant", "demo", "alice", "--password-stdin"],
             environment: environment,
             input: "s3cret pass\n"
         )
         #expect(created.status == 0, "\(created.stderr)")
         #expect(created.stdout.contains("\"username\":\"alice\"") && !created.stdout.contains("password"))
-        let adminKey = try GatehouseProcess.run(["admin-key", "create", "--name", "ops"], environment: environment)
+        let adminKey = try await GatehouseProcess.run(["admin-key", "create", "--name", "ops"], environment: environment)
         #expect(adminKey.stdout.split(separator: "\n").last?.hasPrefix("gh_") == true)
 
         let server = try await GatehouseServer.start(environment: environment)
         defer { server.stop(signal: SIGKILL) }
         let base = "/t/demo/prod"
-        let login = try server.curl("POST", base + "/api/token/", body: ["username": "alice", "password": "s3cret pass"])
+        let login = try await server.curl("POST", base + "/api/token/", body: ["username": "alice", "password": "s3cret pass"])
         #expect(login.status == 200)
         let access = try #require(login.json["access"]?.stringValue)
         let refresh = try #require(login.json["refresh"]?.stringValue)
-        let me = try server.curl("GET", base + "/api/me/", bearer: access)
+        let me = try await server.curl("GET", base + "/api/me/", bearer: access)
         #expect(me.status == 200 && me.json["username"]?.stringValue == "alice")
-        let refreshed = try server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(refresh)])
+        let refreshed = try await server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(refresh)])
         #expect(refreshed.status == 200)
         let newRefresh = try #require(refreshed.json["refresh"]?.stringValue)
-        #expect(try server.curl("POST", base + "/api/logout/", body: ["refresh": .string(newRefresh)], bearer: access).status == 205)
-        #expect(try server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(newRefresh)]).status == 401)
+        #expect(try await server.curl("POST", base + "/api/logout/", body: ["refresh": .string(newRefresh)], bearer: access).status == 205)
+        #expect(try await server.curl("POST", base + "/api/token/refresh/", body: ["refresh": .string(newRefresh)]).status == 401)
 
         // A third-party library, given only the base URL, verifies the access token.
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/verify_with_pyjwt.py").path
-        let interpreter = try TestPython.interpreter(importing: ["jwt", "cryptography"])
-        let python = try Subprocess.run(
+        let interpreter = try await TestPython.interpreter(importing: ["jwt", "cryptography"])
+        let python = try await Subprocess.run(
             "/usr/bin/env",
             [interpreter, script, server.url + base, access, "alice"],
             environment: ProcessInfo.processInfo.environment
@@ -57,7 +57,7 @@ import Testing
     @Test func serveRefusesATrustedProxyThatIsNotAnAddressBlockNamingIt() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
-        let flag = try GatehouseProcess.run(
+        let flag = try await GatehouseProcess.run(
             ["serve", "--port", "1", "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "10.0.0.0/33"],
             environment: environment
         )
@@ -65,7 +65,7 @@ import Testing
         #expect(flag.stderr.split(separator: "\n").first?.contains("10.0.0.0/33") == true, "\(flag.stderr)")
         var fromEnvironment = environment
         fromEnvironment["GATEHOUSE_TRUSTED_PROXIES"] = "192.0.2.1, proxy.internal"
-        let variable = try GatehouseProcess.run(["serve", "--port", "1"], environment: fromEnvironment)
+        let variable = try await GatehouseProcess.run(["serve", "--port", "1"], environment: fromEnvironment)
         #expect(variable.status != 0)
         #expect(variable.stderr.split(separator: "\n").first?.contains("proxy.internal") == true, "\(variable.stderr)")
     }
@@ -77,7 +77,7 @@ import Testing
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let (certificate, key) = (folder.appendingPathComponent("cert.pem").path, folder.appendingPathComponent("key.pem").path)
-        let openssl = try Subprocess.run(
+        let openssl = try await Subprocess.run(
             "/usr/bin/env",
             [
                 "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1",
@@ -94,10 +94,10 @@ import Testing
         )
         defer { server.stop(signal: SIGKILL) }
         #expect(server.url.hasPrefix("https://"))
-        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+        let login = try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
         #expect(login.status == 200 && login.json["access"] != nil)
         // Plain HTTP on the TLS port gets no answer.
-        let http = try Subprocess.run(
+        let http = try await Subprocess.run(
             "/usr/bin/env",
             [
                 "curl", "-s", "--max-time", "10", "-o", "/dev/null", "-w", "%{http_code}",
@@ -106,10 +106,22 @@ import Testing
             environment: ProcessInfo.processInfo.environment
         )
         #expect(http.stdout != "200")
+        // TLS 1.1 and older are refused (RFC 8996); 1.2 is accepted.
+        for (version, accepted) in [("1.1", false), ("1.2", true)] {
+            let handshake = try await Subprocess.run(
+                "/usr/bin/env",
+                [
+                    "curl", "-s", "--max-time", "10", "--cacert", certificate, "--tlsv\(version)", "--tls-max", version,
+                    "--ciphers", "DEFAULT@SECLEVEL=0", "-o", "/dev/null", "-w", "%{http_code}", server.url + "/healthz",
+                ],
+                environment: ProcessInfo.processInfo.environment
+            )
+            #expect((handshake.stdout == "200") == accepted, "TLS \(version): \(handshake.stdout) \(handshake.stderr)")
+        }
 
-        let alone = try GatehouseProcess.run(["serve", "--port", "1", "--tls-cert", certificate], environment: deployment.environment)
+        let alone = try await GatehouseProcess.run(["serve", "--port", "1", "--tls-cert", certificate], environment: deployment.environment)
         #expect(alone.status != 0 && alone.stderr.contains("--tls-cert and --tls-key go together"), "\(alone.stderr)")
-        let missing = try GatehouseProcess.run(
+        let missing = try await GatehouseProcess.run(
             ["serve", "--port", "1", "--tls-cert", folder.appendingPathComponent("none.pem").path, "--tls-key", key],
             environment: deployment.environment
         )
@@ -118,10 +130,10 @@ import Testing
 
     @Test func serveRefusesToStartWithoutAMasterKey() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
-        let run = try GatehouseProcess.run(["serve", "--port", "1"], environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": ""])
+        let run = try await GatehouseProcess.run(["serve", "--port", "1"], environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": ""])
         #expect(run.status != 0)
         #expect(run.stderr.split(separator: "\n").first?.contains("GATEHOUSE_MASTER_KEY") == true)
-        let bad = try GatehouseProcess.run(
+        let bad = try await GatehouseProcess.run(
             ["serve", "--port", "1"],
             environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": "c2hvcnQ="]
         )
@@ -129,12 +141,12 @@ import Testing
         #expect(bad.stderr.split(separator: "\n").first?.contains("32 random bytes") == true)
 
         // Keys sealed with one master key; serve started with another refuses to start.
-        let created = try GatehouseProcess.run(
+        let created = try await GatehouseProcess.run(
             ["tenant", "create", "acme"],
             environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
         )
         #expect(created.status == 0)
-        let wrong = try GatehouseProcess.run(
+        let wrong = try await GatehouseProcess.run(
             ["serve", "--port", "1"],
             environment: ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
         )
