@@ -19,11 +19,11 @@ public enum GatehouseProcess {
     ///   - arguments: the command line after the program name.
     ///   - environment: variables set in (or, when empty, removed from) this process's environment.
     ///   - input: what to write to its standard input.
-    public static func run(_ arguments: [String], environment: [String: String], input: String? = nil) throws -> Subprocess.Output {
+    public static func run(_ arguments: [String], environment: [String: String], input: String? = nil) async throws -> Subprocess.Output {
         var merged = ProcessInfo.processInfo.environment
         for (name, value) in environment {
             merged[name] = value.isEmpty ? nil : value
         }
-        return try Subprocess.run(self.executable.path, arguments, environment: merged, input: input)
+        return try await Subprocess.run(self.executable.path, arguments, environment: merged, input: input)
     }
 }

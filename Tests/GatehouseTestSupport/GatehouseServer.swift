@@ -38,7 +38,7 @@ public struct GatehouseServer: Sendable {
         let server = GatehouseServer(process: process, url: "\(scheme)://127.0.0.1:\(port)", trustedCertificate: trustedCertificate)
         do {
             // Generous: a loaded machine starts a debug build slowly; the limit measures nothing.
-            try await eventually(within: .seconds(60)) { (try? server.curl("GET", "/readyz"))?.status == 200 }
+            try await eventually(within: .seconds(60)) { (try? await server.curl("GET", "/readyz"))?.status == 200 }
             return server
         } catch {
             _ = process.stop(signal: SIGKILL)
@@ -52,12 +52,12 @@ public struct GatehouseServer: Sendable {
     ///   - body: a JSON body.
     ///   - bearer: an `Authorization: Bearer` value.
     ///   - maxTime: seconds before curl gives up (the answer's status is then 0).
-    public func curl(_ method: String, _ path: String, body: JSONValue? = nil, bearer: String? = nil, maxTime: Int = 30) throws -> Answer {
+    public func curl(_ method: String, _ path: String, body: JSONValue? = nil, bearer: String? = nil, maxTime: Int = 30) async throws -> Answer {
         var arguments = ["curl", "-s", "--max-time", "\(maxTime)", "-X", method, "-w", "\n%{http_code}", self.url + path]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data-binary", body.jsonText] }
         if let bearer { arguments += ["-H", "Authorization: Bearer \(bearer)"] }
         if let trustedCertificate { arguments += ["--cacert", trustedCertificate] }
-        let output = try Subprocess.run(
+        let output = try await Subprocess.run(
             "/usr/bin/env",
             arguments,
             environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]

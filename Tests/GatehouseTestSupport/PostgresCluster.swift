@@ -65,7 +65,7 @@ public struct PostgresCluster: Sendable {
         environment["GATEHOUSE_PG_DIR"] = directory
         environment["GATEHOUSE_PG_FSYNC"] = "off"
         let script = TestPostgres.repositoryRoot.appendingPathComponent("deploy/postgres.sh").path
-        let output = try Subprocess.run("/bin/bash", [script] + arguments, environment: environment)
+        let output = try Subprocess.runBlocking("/bin/bash", [script] + arguments, environment: environment)
         guard output.status == 0 else {
             throw ClusterError(message: "postgres.sh \(arguments.joined(separator: " ")) failed: \(output.stderr)")
         }

@@ -13,13 +13,29 @@ public enum Subprocess {
         public var stderr: String
     }
 
-    /// Runs a program to completion.
+    /// Runs a program to completion. The wait is on a thread of its own: Swift concurrency has
+    /// a thread per core, and a test waiting for a long program on one of them starved the
+    /// suites running beside it.
     /// - Parameters:
     ///   - executable: the program's path.
     ///   - arguments: the arguments after the program name.
     ///   - environment: the complete environment.
     ///   - input: written to its standard input, which is then closed.
     public static func run(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String],
+        input: String? = nil
+    ) async throws -> Output {
+        let running = try self.start(executable, arguments, environment: environment, input: input)
+        return try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try running.wait() }) }.start()
+        }
+    }
+
+    /// Runs a program to completion, waiting on the calling thread: for short programs where
+    /// no task can wait (cleanup in a `defer`).
+    public static func runBlocking(
         _ executable: String,
         _ arguments: [String],
         environment: [String: String],

@@ -5,10 +5,10 @@ import Foundation
 /// `/usr/bin/python3` that imports the modules a script needs (Debian's python3-jwt,
 /// python3-selenium).
 public enum TestPython {
-    public static func interpreter(importing modules: [String]) throws -> String {
+    public static func interpreter(importing modules: [String]) async throws -> String {
         if let chosen = ProcessInfo.processInfo.environment["GATEHOUSE_TEST_PYTHON"], !chosen.isEmpty { return chosen }
         for candidate in ["python3", "/usr/bin/python3"] {
-            let probe = try Subprocess.run(
+            let probe = try await Subprocess.run(
                 "/usr/bin/env",
                 [candidate, "-c", "import " + modules.joined(separator: ", ")],
                 environment: ProcessInfo.processInfo.environment

@@ -23,8 +23,8 @@ import Testing
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: screenshots) }
         // `timeout` bounds the browser's run.
-        let python = try TestPython.interpreter(importing: ["selenium"])
-        let run = try Subprocess.run(
+        let python = try await TestPython.interpreter(importing: ["selenium"])
+        let run = try await Subprocess.run(
             "/usr/bin/env",
             ["timeout", "240", python, script, server.url, "/t/demo/prod", "alice", "pw", screenshots.path],
             environment: ProcessInfo.processInfo.environment

@@ -7,16 +7,16 @@ import Testing
 /// The operators' commands give what the admin API gives: the same JSON, byte for byte
 /// where nothing changed in between, from the real binary against a real server.
 @Suite(.timeLimit(.minutes(5))) struct AdminCommandsTests {
-    static func run(_ arguments: [String], _ environment: [String: String], input: String? = nil) throws -> Subprocess.Output {
-        try GatehouseProcess.run(arguments, environment: environment, input: input)
+    static func run(_ arguments: [String], _ environment: [String: String], input: String? = nil) async throws -> Subprocess.Output {
+        try await GatehouseProcess.run(arguments, environment: environment, input: input)
     }
 
     @Test func cliAndHTTPGiveTheSameResults() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
-        #expect(try Self.run(["tenant", "create", "acme", "--env", "prod"], environment).status == 0)
+        #expect(try await Self.run(["tenant", "create", "acme", "--env", "prod"], environment).status == 0)
         let key = try #require(
-            try Self.run(["admin-key", "create", "--name", "ops"], environment).stdout.split(separator: "\n").last.map(String.init)
+            try await Self.run(["admin-key", "create", "--name", "ops"], environment).stdout.split(separator: "\n").last.map(String.init)
         )
         let server = try await GatehouseServer.start(environment: environment)
         defer { server.stop(signal: SIGKILL) }
@@ -30,9 +30,9 @@ import Testing
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("import-\(UUID()).jsonl")
         try lines("c").write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let imported = try Self.run(["user", "import", "--tenant", "acme", file.path], environment)
+        let imported = try await Self.run(["user", "import", "--tenant", "acme", file.path], environment)
         #expect(imported.status != 0 && imported.stderr.hasPrefix("Error: 1 of 7 lines failed"), "\(imported.stderr)")
-        let viaHTTP = try Subprocess.run(
+        let viaHTTP = try await Subprocess.run(
             "/usr/bin/env",
             [
                 "curl", "--max-time", "60", "-s", "-X", "POST", "-H", "Authorization: Bearer \(key)", "-H", "Content-Type: application/x-ndjson",
@@ -47,34 +47,34 @@ import Testing
         // Keys: list, rotate, and the list again, the same both ways.
         let keysPath = "/admin/v1/tenants/acme/environments/prod/keys"
         #expect(
-            try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
-                == (try server.curl("GET", keysPath, bearer: key).body + "\n")
+            try await Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+                == (try await server.curl("GET", keysPath, bearer: key).body + "\n")
         )
-        let rotated = try Self.run(["keys", "rotate", "--tenant", "acme", "--env", "prod", "--staged"], environment)
+        let rotated = try await Self.run(["keys", "rotate", "--tenant", "acme", "--env", "prod", "--staged"], environment)
         #expect(rotated.status == 0)
         let next = try #require(
             (try? JSONValue.parse(Array(rotated.stdout.utf8)))?.objectValue?["next"]?.objectValue?["kid"]?.stringValue
         )
         #expect(
-            try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
-                == (try server.curl("GET", keysPath, bearer: key).body + "\n")
+            try await Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+                == (try await server.curl("GET", keysPath, bearer: key).body + "\n")
         )
-        let activated = try Self.run(["keys", "activate", "--tenant", "acme", "--env", "prod", next], environment)
+        let activated = try await Self.run(["keys", "activate", "--tenant", "acme", "--env", "prod", next], environment)
         #expect(activated.stdout.contains("\"state\":\"active\""))
         // The server sees the CLI's rotation: JWKS has the new key and logins sign with it.
-        try await eventually { try server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) }
-        #expect(try Self.run(["keys", "retire", "--tenant", "acme", "--env", "prod", next], environment).stderr.contains("rotate first"))
+        try await eventually { try await server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) }
+        #expect(try await Self.run(["keys", "retire", "--tenant", "acme", "--env", "prod", next], environment).stderr.contains("rotate first"))
         // Revoking the active key from the command line: it stops verifying at once, a fresh
         // key takes its place, and the server stops publishing it.
-        let revoked = try Self.run(["keys", "revoke", "--tenant", "acme", "--env", "prod", next], environment)
+        let revoked = try await Self.run(["keys", "revoke", "--tenant", "acme", "--env", "prod", next], environment)
         #expect(revoked.status == 0 && revoked.stdout.contains("\"state\":\"revoked\""), "\(revoked.stderr)")
-        let afterRevoke = try Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
+        let afterRevoke = try await Self.run(["keys", "list", "--tenant", "acme", "--env", "prod"], environment).stdout
         #expect(afterRevoke.contains("\"state\":\"active\"") && afterRevoke.components(separatedBy: "\"state\":\"active\"").count == 2)
-        try await eventually { try server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) == false }
+        try await eventually { try await server.curl("GET", "/t/acme/prod/.well-known/jwks.json").body.contains(next) == false }
 
         // Revocation: the same counts both ways.
-        let cliRevoke = try Self.run(["revoke", "--tenant", "acme", "--user", "c1", "--user", "c2", "--user", "ghost"], environment)
-        let httpRevoke = try server.curl(
+        let cliRevoke = try await Self.run(["revoke", "--tenant", "acme", "--user", "c1", "--user", "c2", "--user", "ghost"], environment)
+        let httpRevoke = try await server.curl(
             "POST",
             "/admin/v1/tenants/acme/revocations",
             body: ["usernames": ["h1", "h2", "ghost"]],
@@ -85,13 +85,13 @@ import Testing
         let usersFile = FileManager.default.temporaryDirectory.appendingPathComponent("users-\(UUID()).txt")
         try "c3\nc4\n\n".write(to: usersFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: usersFile) }
-        #expect(try Self.run(["revoke", "--tenant", "acme", "--users-file", usersFile.path], environment).stdout.contains("\"users\":2"))
-        #expect(try Self.run(["revoke", "--tenant", "acme", "--all"], environment).stdout.contains("\"users\":10"))
-        #expect(try Self.run(["revoke", "--tenant", "acme"], environment).stderr.contains("exactly one of"))
+        #expect(try await Self.run(["revoke", "--tenant", "acme", "--users-file", usersFile.path], environment).stdout.contains("\"users\":2"))
+        #expect(try await Self.run(["revoke", "--tenant", "acme", "--all"], environment).stdout.contains("\"users\":10"))
+        #expect(try await Self.run(["revoke", "--tenant", "acme"], environment).stderr.contains("exactly one of"))
 
         // Audit: the same page both ways, with who did what.
-        let audit = try Self.run(["audit", "--tenant", "acme", "--limit", "50"], environment)
-        #expect(try audit.stdout == server.curl("GET", "/admin/v1/audit?tenant=acme&limit=50", bearer: key).body + "\n")
+        let audit = try await Self.run(["audit", "--tenant", "acme", "--limit", "50"], environment)
+        #expect(try await audit.stdout == server.curl("GET", "/admin/v1/audit?tenant=acme&limit=50", bearer: key).body + "\n")
         var actors: [String] = []
         if case .array(let items)? = (try? JSONValue.parse(Array(audit.stdout.utf8)))?.objectValue?["items"] {
             actors = items.compactMap { $0.objectValue?["actor"]?.stringValue }
@@ -99,13 +99,13 @@ import Testing
         #expect(actors.contains("cli") && actors.contains { $0.hasPrefix("admin_key:") })
 
         // Admin keys: listed without secrets; a revoked key stops working at once.
-        let listed = try Self.run(["admin-key", "list"], environment).stdout
+        let listed = try await Self.run(["admin-key", "list"], environment).stdout
         let secret = String(key.split(separator: "_").last!)
         #expect(listed.contains("\"name\":\"ops\"") && !listed.contains(secret))
-        #expect(try Self.run(["admin-key", "revoke", key], environment).status == 0)
-        #expect(try server.curl("GET", "/admin/v1/tenants", bearer: key).status == 401)
+        #expect(try await Self.run(["admin-key", "revoke", key], environment).status == 0)
+        #expect(try await server.curl("GET", "/admin/v1/tenants", bearer: key).status == 401)
         // Bad input: the reason on stderr's first line, a non-zero exit, nothing written.
-        let auditRows = try Self.run(["audit", "--tenant", "acme", "--limit", "1000"], environment).stdout
+        let auditRows = try await Self.run(["audit", "--tenant", "acme", "--limit", "1000"], environment).stdout
         for (arguments, reason) in [
             (["keys", "list", "--tenant", "nope", "--env", "prod"], "tenant nope not found"),
             (["keys", "rotate", "--tenant", "acme", "--env", "prod", "--alg", "none"], "--alg"),
@@ -118,9 +118,9 @@ import Testing
             (["revoke", "--tenant", "acme", "--users-file", "/no/such/file"], "cannot read"),
             (["revoke", "--tenant", "acme", "--all", "--user", "c1"], "exactly one of"),
         ] {
-            let run = try Self.run(arguments, environment)
+            let run = try await Self.run(arguments, environment)
             #expect(run.status != 0 && run.stderr.split(separator: "\n").first?.contains(reason) == true, "\(arguments): \(run.stderr)")
         }
-        #expect(try Self.run(["audit", "--tenant", "acme", "--limit", "1000"], environment).stdout == auditRows)
+        #expect(try await Self.run(["audit", "--tenant", "acme", "--limit", "1000"], environment).stdout == auditRows)
     }
 }

@@ -9,7 +9,7 @@ import Testing
     @Test func commandsReportConflictsAndBadInputOnTheFirstLineOfStderr() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
-        let created = try GatehouseProcess.run(["tenant", "create", "acme", "--env", "prod", "--env", "staging"], environment: environment)
+        let created = try await GatehouseProcess.run(["tenant", "create", "acme", "--env", "prod", "--env", "staging"], environment: environment)
         #expect(created.status == 0)
         // What the admin API answers for the same creation.
         let tenant = try JSONValue.parse(Array(created.stdout.utf8)).objectValue
@@ -25,14 +25,14 @@ import Testing
             (["admin-key", "create", "--name", ""], "--name"),
         ]
         for (arguments, reason) in cases {
-            let run = try GatehouseProcess.run(arguments, environment: environment)
+            let run = try await GatehouseProcess.run(arguments, environment: environment)
             #expect(run.status != 0, "\(arguments)")
             #expect(run.stderr.split(separator: "\n").first?.contains(reason) == true, "\(arguments): \(run.stderr)")
         }
-        let bob = try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
+        let bob = try await GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
         let user = try JSONValue.parse(Array(bob.stdout.utf8)).objectValue
         #expect(bob.status == 0 && user?["username"] == "bob" && user?["role"] == "user" && user?["password"]?.stringValue?.count == 20)
-        let duplicate = try GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
+        let duplicate = try await GatehouseProcess.run(["user", "create", "--tenant", "acme", "bob"], environment: environment)
         #expect(duplicate.stderr.split(separator: "\n").first?.contains("already exists") == true)
 
         // Each environment got exactly one active key, sealed: it opens with the master key

@@ -18,7 +18,7 @@ import Testing
         defer { connections.stop(signal: SIGKILL) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/client_limits.py").path
-        let run = try Subprocess.run(
+        let run = try await Subprocess.run(
             "/usr/bin/env",
             ["timeout", "240", "python3", script, Self.port(timeouts), Self.port(connections)],
             environment: ProcessInfo.processInfo.environment
@@ -26,8 +26,8 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("client limits: passed"), "\(run.stdout)")
         // Both are still serving after all that.
-        #expect(try timeouts.curl("GET", "/healthz").status == 200)
-        #expect(try connections.curl("GET", "/healthz").status == 200)
+        #expect(try await timeouts.curl("GET", "/healthz").status == 200)
+        #expect(try await connections.curl("GET", "/healthz").status == 200)
     }
 
     static func port(_ server: GatehouseServer) -> String {

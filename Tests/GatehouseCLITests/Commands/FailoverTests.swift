@@ -20,7 +20,7 @@ import Testing
 
         let script = TestPostgres.repositoryRoot.appendingPathComponent("Tests/GatehouseCLITests/Scripts/failover_load.py").path
         // `timeout` bounds the run; the script's own limit is 60 s of load.
-        let run = try Subprocess.run(
+        let run = try await Subprocess.run(
             "/usr/bin/env",
             ["timeout", "150", "python3", script, server.url, "/t/demo/prod", "alice", "pw", primary.command("stop"), standby.command("promote")],
             environment: ProcessInfo.processInfo.environment

@@ -20,16 +20,16 @@ import Testing
             "GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64,
             "GATEHOUSE_PUBLIC_URL": "https://auth.example.test",
         ]
-        #expect(try GatehouseProcess.run(["migrate"], environment: environment).status == 0)
-        #expect(try GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
-        let user = try GatehouseProcess.run(
+        #expect(try await GatehouseProcess.run(["migrate"], environment: environment).status == 0)
+        #expect(try await GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
+        let user = try await GatehouseProcess.run(
             ["user", "create", "--tenant", "demo", "alice", "--password-stdin"],
             environment: environment,
             input: "pw\n"
         )
         #expect(user.status == 0, "\(user.stderr)")
         let key =
-            try GatehouseProcess.run(["admin-key", "create", "--name", "tests"], environment: environment).stdout
+            try await GatehouseProcess.run(["admin-key", "create", "--name", "tests"], environment: environment).stdout
             .split(separator: "\n").last.map(String.init) ?? ""
         // Before any instance starts, so that none has to hear of it.
         _ = try await PostgresClient.withClient(configuration: PostgresConfiguration(connectionString: url, poolSize: 1)) { database in
@@ -43,8 +43,8 @@ import Testing
         return Deployment(environment: environment, adminKey: key)
     }
 
-    static func login(_ server: GatehouseServer) throws -> (access: String, refresh: String) {
-        let answer = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
+    static func login(_ server: GatehouseServer) async throws -> (access: String, refresh: String) {
+        let answer = try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
         return (answer.json["access"]?.stringValue ?? "", answer.json["refresh"]?.stringValue ?? "")
     }
 
@@ -54,10 +54,10 @@ import Testing
         defer { a.stop(signal: SIGKILL) }
         let b = try await GatehouseServer.start(environment: deployment.environment)
         defer { b.stop(signal: SIGKILL) }
-        let (access, _) = try Self.login(b)
-        #expect(try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+        let (access, _) = try await Self.login(b)
+        #expect(try await b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
-        let rotated = try a.curl(
+        let rotated = try await a.curl(
             "POST",
             "/admin/v1/tenants/demo/environments/prod/keys/rotate",
             body: ["mode": "immediate"],
@@ -66,12 +66,12 @@ import Testing
         let kid = try #require(rotated.json["active"]?.objectValue?["kid"]?.stringValue)
         // How fast is deploy/bench/propagation.sh's to measure; here, that it happens.
         try await eventually(within: .seconds(10)) {
-            TokenInspection.header(try Self.login(b).access)["kid"]?.stringValue == kid
+            TokenInspection.header(try await Self.login(b).access)["kid"]?.stringValue == kid
         }
 
-        let revoked = try a.curl("POST", "/admin/v1/tenants/demo/revocations", body: ["usernames": ["alice"]], bearer: deployment.adminKey)
+        let revoked = try await a.curl("POST", "/admin/v1/tenants/demo/revocations", body: ["usernames": ["alice"]], bearer: deployment.adminKey)
         #expect(revoked.json["users"] == 1)
-        try await eventually(within: .seconds(10)) { try b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
+        try await eventually(within: .seconds(10)) { try await b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 401 }
     }
 
     @Test func immediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
@@ -104,7 +104,7 @@ import Testing
         // As many rotations as a key ring holds keys, less the one active at the start.
         let rotations = KeyLifecycle.maximumRingKeys - 1
         for _ in 0..<rotations {
-            let rotated = try a.curl(
+            let rotated = try await a.curl(
                 "POST",
                 "/admin/v1/tenants/demo/environments/prod/keys/rotate",
                 body: ["mode": "immediate"],
@@ -130,23 +130,23 @@ import Testing
         let deployment = try await Self.bootstrap(url: cluster.url)
         let server = try await GatehouseServer.start(environment: deployment.environment)
         defer { server.stop(signal: SIGKILL) }
-        let (access, refresh) = try Self.login(server)
-        #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+        let (access, refresh) = try await Self.login(server)
+        #expect(try await server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
         try cluster.stop()
         for _ in 0..<5 {
-            #expect(try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
-            #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+            #expect(try await server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
+            #expect(try await server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
         }
         // At once, not after the pool's wait: curl gives up (status 0) before that would end.
-        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"], maxTime: 4)
+        let login = try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"], maxTime: 4)
         #expect(login.status == 503 && login.json["code"] == "unavailable")
-        #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 503)
-        #expect(try server.curl("GET", "/readyz").status == 503)
+        #expect(try await server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 503)
+        #expect(try await server.curl("GET", "/readyz").status == 503)
 
         try cluster.startAgain()
-        try await eventually(within: .seconds(30)) { try Self.login(server).access.isEmpty == false }
-        #expect(try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
+        try await eventually(within: .seconds(30)) { try await Self.login(server).access.isEmpty == false }
+        #expect(try await server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
     }
 
     @Test func killingAnInstanceDuringRefreshesLeavesEveryTokenFamilyConsistent() async throws {
@@ -154,7 +154,8 @@ import Testing
         let deployment = try await Self.bootstrap(url: url)
         let victim = try await GatehouseServer.start(environment: deployment.environment)
         defer { victim.stop(signal: SIGKILL) }
-        let refreshes = try (0..<8).map { _ in try Self.login(victim).refresh }
+        var refreshes: [String] = []
+        for _ in 0..<8 { refreshes.append(try await Self.login(victim).refresh) }
         // Eight clients refresh their chains as fast as they can; the instance dies under them.
         let script = """
             token="$2"
@@ -223,6 +224,6 @@ import Testing
         #expect(status == 0, "\(server.process.stderr)")
         #expect(output.hasSuffix("\n200") && output.contains(#""created":60"#), "\(output)")
         // It stopped accepting: nothing answers any more.
-        #expect(try server.curl("GET", "/healthz").status == 0)
+        #expect(try await server.curl("GET", "/healthz").status == 0)
     }
 }

@@ -8,7 +8,7 @@ import Testing
         let url = try await TestPostgres.makeDatabase()
         let runs = try await withThrowingTaskGroup(of: Subprocess.Output.self) { group in
             for _ in 0..<2 {
-                group.addTask { try GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": url]) }
+                group.addTask { try await GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": url]) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -26,13 +26,13 @@ import Testing
         }
         #expect(versions == migrations.map(\.version))
 
-        let again = try GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": url])
+        let again = try await GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": url])
         #expect(again.status == 0)
         #expect(again.stdout.hasPrefix("database is up to date"))
     }
 
-    @Test func aBadDatabaseURLFailsWithTheReasonFirstAndNoPassword() throws {
-        let run = try GatehouseProcess.run(
+    @Test func aBadDatabaseURLFailsWithTheReasonFirstAndNoPassword() async throws {
+        let run = try await GatehouseProcess.run(
             ["migrate", "--database-url", "postgresql://gatehouse:hunter2-secret@127.0.0.1:1/gatehouse"],
             environment: [:]
         )
@@ -42,8 +42,8 @@ import Testing
         #expect(!run.stderr.contains("hunter2") && !run.stdout.contains("hunter2"))
     }
 
-    @Test func noDatabaseURLSaysWhatToSet() throws {
-        let run = try GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": ""])
+    @Test func noDatabaseURLSaysWhatToSet() async throws {
+        let run = try await GatehouseProcess.run(["migrate"], environment: ["GATEHOUSE_DATABASE_URL": ""])
         #expect(run.status != 0)
         #expect(run.stderr.split(separator: "\n").first?.contains("GATEHOUSE_DATABASE_URL") == true)
     }

@@ -11,34 +11,35 @@ import Testing
         let server = try await GatehouseServer.start(environment: deployment.environment, arguments: ["--log-format", "json"])
         defer { server.stop(signal: SIGKILL) }
         let password = "correct-horse-battery-staple-42"
-        let created = try server.curl(
+        let created = try await server.curl(
             "POST",
             "/admin/v1/tenants/demo/users",
             body: ["username": "bob", "password": .string(password)],
             bearer: deployment.adminKey
         )
         #expect(created.status == 201, "\(created.body)")
-        let login = try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "bob", "password": .string(password)])
+        let login = try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "bob", "password": .string(password)])
         let access = try #require(login.json["access"]?.stringValue)
         let refresh = try #require(login.json["refresh"]?.stringValue)
-        #expect(try server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
-        let rotated = try server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)])
+        #expect(try await server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
+        let rotated = try await server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)])
         #expect(rotated.status == 200)
         #expect(
-            try server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "bob", "password": .string("wrong-" + password)]).status == 401
+            try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "bob", "password": .string("wrong-" + password)]).status
+                == 401
         )
-        #expect(try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access + "x")]).status == 401)
-        #expect(try server.curl("GET", "/admin/v1/tenants/demo/environments/prod/keys", bearer: deployment.adminKey).status == 200)
-        #expect(try server.curl("GET", "/admin/v1/tenants", bearer: deployment.adminKey + "x").status == 401)
+        #expect(try await server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access + "x")]).status == 401)
+        #expect(try await server.curl("GET", "/admin/v1/tenants/demo/environments/prod/keys", bearer: deployment.adminKey).status == 200)
+        #expect(try await server.curl("GET", "/admin/v1/tenants", bearer: deployment.adminKey + "x").status == 401)
 
         // A sane X-Request-Id is kept and answered; anything else is replaced.
-        let traced = try Subprocess.run(
+        let traced = try await Subprocess.run(
             "/usr/bin/env",
             ["curl", "-s", "-i", "-H", "X-Request-Id: trace-1.a:b_c", server.url + "/healthz"],
             environment: ProcessInfo.processInfo.environment
         )
         #expect(traced.stdout.lowercased().contains("x-request-id: trace-1.a:b_c"), "\(traced.stdout)")
-        let replaced = try Subprocess.run(
+        let replaced = try await Subprocess.run(
             "/usr/bin/env",
             ["curl", "-s", "-i", "-H", "X-Request-Id: two words", server.url + "/healthz"],
             environment: ProcessInfo.processInfo.environment

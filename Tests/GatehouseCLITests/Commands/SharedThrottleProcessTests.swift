@@ -13,9 +13,9 @@ import Testing
         defer { a.stop(signal: SIGKILL) }
         let b = try await GatehouseServer.start(environment: deployment.environment)
         defer { b.stop(signal: SIGKILL) }
-        let (access, _) = try ManyInstancesTests.login(a)
+        let (access, _) = try await ManyInstancesTests.login(a)
         // A day-long window, so that no window ends during the test.
-        let settings = try a.curl(
+        let settings = try await a.curl(
             "PATCH",
             "/admin/v1/tenants/demo/environments/prod",
             body: ["settings": ["throttle_anon": "40/day"]],
@@ -25,14 +25,15 @@ import Testing
         // Both instances must see the new rate before counting starts.
         for server in [a, b] {
             try await eventually {
-                try server.curl("GET", "/t/demo/prod/.well-known/openid-configuration").status == 200
-                    && (try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
+                let discovery = try await server.curl("GET", "/t/demo/prod/.well-known/openid-configuration")
+                let verify = try await server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)])
+                return discovery.status == 200 && verify.status == 200
             }
         }
         var statuses: [Int: Int] = [:]
         for index in 0..<100 {
             let server = index % 2 == 0 ? a : b
-            statuses[try server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status, default: 0] += 1
+            statuses[try await server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status, default: 0] += 1
         }
         // 40 a day, two of which the warm-up spent: the instances together admit at most 38
         // more (at most 10 % over while counts are in flight), and not much less.

@@ -24,7 +24,7 @@ import Testing
                     """
                 )
             }
-            let flush = try GatehouseProcess.run(["tokens", "flush"], environment: deployment.environment)
+            let flush = try await GatehouseProcess.run(["tokens", "flush"], environment: deployment.environment)
             #expect(flush.status == 0, "\(flush.stderr)")
             #expect(try JSONValue.parse(Array(flush.stdout.utf8)).objectValue?["refresh_tokens_deleted"] == 2, "\(flush.stdout)")
             #expect(try await client.query("SELECT count(*) FROM refresh_tokens").single(Int.self) == 1)

@@ -15,8 +15,8 @@ import Testing
     }
 
     /// Runs `arguments` from the repository's root, bounded by `timeout` seconds.
-    static func run(_ arguments: [String], timeout: Int = 240, environment extra: [String: String] = [:]) throws -> Subprocess.Output {
-        try Subprocess.run(
+    static func run(_ arguments: [String], timeout: Int = 240, environment extra: [String: String] = [:]) async throws -> Subprocess.Output {
+        try await Subprocess.run(
             "/usr/bin/env",
             ["-C", Self.root.path, "timeout", "\(timeout)"] + arguments,
             environment: ProcessInfo.processInfo.environment.merging(extra) { $1 }
@@ -29,9 +29,9 @@ import Testing
     @Test func everyVerificationGuideFollowsStagedRotations() async throws {
         let (deployment, server) = try await Self.live()
         defer { server.stop(signal: SIGKILL) }
-        let python = try TestPython.interpreter(importing: ["jwt", "cryptography"])
+        let python = try await TestPython.interpreter(importing: ["jwt", "cryptography"])
         let swiftVerifier = GatehouseProcess.executable.deletingLastPathComponent().appendingPathComponent("gatehouse-verify-example").path
-        let run = try Self.run([
+        let run = try await Self.run([
             "python3", "docs/guides/run_guides.py", "--server", server.url, "--tenant", "demo", "--env", "prod",
             "--username", "alice", "--password", "pw", "--admin-key", deployment.adminKey,
             "--issuer", "https://auth.example.test/t/demo/prod",
@@ -48,14 +48,14 @@ import Testing
     @Test func theJavaScriptClientPassesItsTestsAgainstALiveServer() async throws {
         let (deployment, server) = try await Self.live()
         defer { server.stop(signal: SIGKILL) }
-        let web = try server.curl(
+        let web = try await server.curl(
             "POST",
             "/admin/v1/tenants/demo/environments",
             body: ["slug": "web", "settings": ["refresh_cookie": true, "throttle_anon": nil, "throttle_user": nil]],
             bearer: deployment.adminKey
         )
         #expect(web.status == 201, "\(web.body)")
-        let run = try Self.run(
+        let run = try await Self.run(
             ["node", "--test", "clients/js/"],
             timeout: 120,
             environment: [
@@ -73,14 +73,14 @@ import Testing
         let (deployment, server) = try await Self.live()
         defer { server.stop(signal: SIGKILL) }
         for (mode, environment) in [("api", "ops"), ("cli", "ops-cli")] {
-            let created = try server.curl(
+            let created = try await server.curl(
                 "POST",
                 "/admin/v1/tenants/demo/environments",
                 body: ["slug": .string(environment), "settings": ["key_publish_ahead": 8]],
                 bearer: deployment.adminKey
             )
             #expect(created.status == 201, "\(created.body)")
-            let run = try Self.run(
+            let run = try await Self.run(
                 ["bash", "docs/guides/rotate_and_revoke.sh"],
                 timeout: 120,
                 environment: deployment.environment.merging([
