@@ -52,6 +52,7 @@ export class GatehouseClient {
   #access = null; // the access token, in memory only
   #refresh = null; // body mode's refresh token, in memory only
   #refreshing = null; // the refresh in flight, shared by every caller
+  #ended = null; // the refresh error that ended the session, for callers that were waiting on it
 
   /**
    * @param {object} options
@@ -138,7 +139,9 @@ export class GatehouseClient {
     const sent = this.#access;
     const response = await this.#send(url, makeInit(), sent);
     if (response.status !== 401) return response;
-    if (this.#access === sent) await this.refresh(); // else another caller refreshed already
+    if (this.#access === sent) await this.refresh(); // else another caller refreshed already, or failed to
+    // A caller whose 401 came after a failed refresh had ended the session gets that refresh's error.
+    if (this.#access === null) throw this.#ended ?? new GatehouseError('not logged in', { status: 401, code: 'not_logged_in' });
     return this.#send(url, makeInit(), this.#access);
   }
 
@@ -158,8 +161,9 @@ export class GatehouseClient {
       if (error.status !== 400 && error.status !== 401) throw error; // network, 429, 503: try again later
       this.#access = this.#refresh = null; // the session is over
       // Cookie mode with no refresh cookie (never logged in, or logged out): 400 "refresh required".
-      if (this.#cookieMode && error.status === 400) throw new GatehouseError('not logged in', { status: 400, code: 'not_logged_in' });
-      throw error;
+      this.#ended = this.#cookieMode && error.status === 400
+        ? new GatehouseError('not logged in', { status: 400, code: 'not_logged_in' }) : error;
+      throw this.#ended;
     }
   }
 
@@ -182,6 +186,7 @@ export class GatehouseClient {
 
   #keep({ access, refresh }) {
     this.#access = access;
+    this.#ended = null;
     if (!this.#cookieMode && refresh) this.#refresh = refresh; // rotation: the old one is spent
   }
 

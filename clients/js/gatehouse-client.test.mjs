@@ -232,7 +232,10 @@ describe('against a fake realm', () => {
         if (!live.refresh.delete(body.refresh)) return json(401, { code: 'token_not_valid', detail: 'Token is blacklisted' });
         return json(200, issue());
       }
-      if (!live.access.has(bearer)) return json(401, { code: 'token_not_valid', detail: 'Given token not valid' });
+      if (!live.access.has(bearer)) {
+        if (bearer === 'slow-garbage') await new Promise((resolve) => setTimeout(resolve, 100)); // after the refresh's answer
+        return json(401, { code: 'token_not_valid', detail: 'Given token not valid' });
+      }
       if (path.endsWith('/api/me/')) return json(200, { id: 'u1', username: 'alice', role: 'user' });
       if (path.endsWith('/api/logout/')) return live.refresh.delete(body.refresh) ? json(205) : json(401, { code: 'token_not_valid' });
       return json(404, { code: 'not_found' });
@@ -241,6 +244,23 @@ describe('against a fake realm', () => {
     recording.realm = realmFetch;
     return recording;
   }
+
+  test('a 401 arriving after a failed refresh ended the session rejects with that refresh\'s error', async () => {
+    const fetch = fakeRealm();
+    const client = new GatehouseClient({ baseUrl, fetch });
+    await client.login('alice', 'pw');
+    client._setTokensForTesting({ access: 'garbage', refresh: 'spent' });
+    const early = client.request('/api/me/');
+    client._setTokensForTesting({ access: 'slow-garbage' });
+    const late = client.request('/api/me/');
+    client._setTokensForTesting({ access: 'garbage' });
+    const results = await Promise.allSettled([early, late]);
+    for (const result of results) {
+      assert.equal(result.status, 'rejected');
+      assert.equal(result.reason.code, 'token_not_valid');
+    }
+    assert.equal(fetch.to('/api/token/refresh/').length, 1);
+  });
 
   test('one refresh for many concurrent 401s, then the rotated refresh token', async () => {
     const fetch = fakeRealm();
