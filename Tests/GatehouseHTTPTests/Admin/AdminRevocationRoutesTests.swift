@@ -21,7 +21,7 @@ import Testing
             """
             INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
             SELECT u.tenant_id, j.jti, \(realm.environmentID), u.id, j.jti, \(realm.ring.active.kid), now(), now() + interval '1 day'
-            FROM users u CROSS JOIN LATERAL (SELECT gen_random_uuid() AS jti FROM generate_series(1, 2)) j
+            FROM users u CROSS JOIN LATERAL (SELECT gen_random_uuid() AS jti, u.id FROM generate_series(1, 2)) j
             WHERE u.tenant_id = \(realm.tenantID) AND u.username LIKE 'u%'
             """
         )
