@@ -11,7 +11,9 @@ let gatehouse = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 let package = Package(
     name: "gatehouse-bench",
     dependencies: [
-        .package(path: "../..")
+        .package(path: "../.."),
+        // jwt-kit's own ES256 verify rate: the ceiling of a cold verify.
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.0.0"),
     ],
     targets: [
         .executableTarget(
@@ -23,6 +25,7 @@ let package = Package(
             dependencies: [
                 .product(name: "GatehouseCore", package: gatehouse),
                 .product(name: "GatehousePostgres", package: gatehouse),
+                .product(name: "JWTKit", package: "jwt-kit"),
             ]
         ),
     ]

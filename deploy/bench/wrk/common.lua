@@ -12,6 +12,20 @@ function M.read_lines(path)
   return lines
 end
 
+-- A request() that posts {"FIELD": token} to PATH, each request with the next unused token
+-- of BENCH_TOKENS (a file, one token a line), from line BENCH_OFFSET + 1. When the file
+-- runs out it sends an empty token, which counts as a non-2xx: the file must outlast the run.
+function M.each_token(path, field)
+  local tokens = M.read_lines(os.getenv("BENCH_TOKENS"))
+  local next_token = tonumber(os.getenv("BENCH_OFFSET") or "0") + 1
+  return function()
+    local token = tokens[next_token] or ""
+    next_token = next_token + 1
+    return wrk.format("POST", M.base .. path, {["Content-Type"] = "application/json"},
+      '{"' .. field .. '": "' .. token .. '"}')
+  end
+end
+
 -- wrk's done(): one RESULT line a parser can read, then the non-2xx statuses.
 function M.done(summary, latency, requests)
   local seconds = summary.duration / 1e6

@@ -1,13 +1,15 @@
 import Foundation
 import GatehouseCore
 import GatehousePostgres
+import JWTKit
 import NIOPosix
 
 /// Prepares the token API benchmark: tenant `bench` with environments `es256`, `hs256` and
 /// `cookie` (ES256 in cookie mode), throttles off (as the peer runs with PEER_THROTTLE=0),
 /// users user0..user999 with password `pw` (one Argon2id hash at the default cost, shared), and for each environment
 /// an access token and REFRESH_COUNT refresh tokens minted through the login code path.
-/// `bench-realm --hash-time` prints the time of one Argon2id hash at the default cost.
+/// `bench-realm --hash-time` prints the time of one Argon2id hash at the default cost;
+/// `bench-realm --es256-rate SECONDS`, jwt-kit's ES256 verifications per second on every core.
 ///
 ///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR   (GATEHOUSE_MASTER_KEY and GATEHOUSE_PUBLIC_URL set,
 ///                                                       as for `gatehouse serve`)
@@ -17,6 +19,9 @@ enum BenchRealm {
         let arguments = CommandLine.arguments
         if arguments.count == 2, arguments[1] == "--hash-time" {
             return try await Self.printHashTime()
+        }
+        if arguments.count == 3, arguments[1] == "--es256-rate", let seconds = Int(arguments[2]) {
+            return try await Self.printES256Rate(seconds: seconds)
         }
         guard arguments.count == 4, let count = Int(arguments[2]),
             let masterKeyText = ProcessInfo.processInfo.environment["GATEHOUSE_MASTER_KEY"]
@@ -107,5 +112,41 @@ enum BenchRealm {
         }
         print("argon2id_ms \(times.sorted()[times.count / 2])")
         try await threads.shutdownGracefully()
+    }
+
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim
+        var exp: ExpirationClaim
+
+        func verify(using algorithm: some JWTAlgorithm) throws {
+            try self.exp.verifyNotExpired()
+        }
+    }
+
+    /// Prints jwt-kit's ES256 verifications per second of one token, a task per core, each
+    /// with a key collection of its own (the collection is an actor): the signature check
+    /// alone, the most a cold verify can reach on this machine.
+    nonisolated static func printES256Rate(seconds: Int) async throws {
+        let key = ES256PrivateKey()
+        let signer = JWTKeyCollection()
+        await signer.add(ecdsa: key, kid: "bench")
+        let token = try await signer.sign(Claims(sub: "user", exp: .init(value: Date().addingTimeInterval(3600))), kid: "bench")
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        let verified = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
+                group.addTask {
+                    let keys = JWTKeyCollection()
+                    await keys.add(ecdsa: key.publicKey, kid: "bench")
+                    var count = 0
+                    while ContinuousClock.now < deadline {
+                        _ = try await keys.verify(token, as: Claims.self)
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        print("es256_verify_per_second \(Double(verified) / Double(seconds))")
     }
 }
