@@ -6,15 +6,22 @@ extension TokenService {
     /// the user's revocation instant and whether the user is active.
     public func verify(in realm: Realm, token: String) async throws {
         let claims = try await self.verifier.verified(token, in: realm, expecting: nil)
+        guard try await self.activeUser(in: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
+    }
+
+    /// The user a verified token of any type speaks for, while it is active: a refresh token
+    /// neither rotated nor blacklisted, a sliding token not blacklisted, and the user active
+    /// and not revoked since the token was issued; `nil` otherwise.
+    func activeUser(in realm: Realm, claims: TokenClaims) async throws -> User? {
         switch claims.type {
         case .refresh:
             let known = try await self.database.withConnection { try await self.refreshTokens.find(on: $0, realm: realm, jti: claims.jti) }
-            guard let known, known.reason == nil else { throw Failure.token(.revoked) }
-            guard try await self.admission.cachedActiveUser(realm: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
+            guard let known, known.reason == nil else { return nil }
+            return try await self.admission.cachedActiveUser(realm: realm, claims: claims)
         case .sliding:
-            guard try await self.admittedSliding(in: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
+            return try await self.admittedSliding(in: realm, claims: claims)
         case .access:
-            guard try await self.admission.cachedActiveUser(realm: realm, claims: claims) != nil else { throw Failure.token(.revoked) }
+            return try await self.admission.cachedActiveUser(realm: realm, claims: claims)
         }
     }
 
