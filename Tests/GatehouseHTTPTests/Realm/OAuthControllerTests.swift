@@ -107,6 +107,34 @@ import Testing
         }
     }
 
+    /// Malformed bodies get the contract's 4xx on both endpoints, and nothing is revoked.
+    @Test func malformedBodiesAreRefusedAndChangeNothing() async throws {
+        try await TestDeployment.with { deployment in
+            try await deployment.testAdmin { admin in
+                let api = admin.realm()
+                let (_, refresh) = try await api.login()
+                let bodies: [(String, String, HTTPResponse.Status)] = [
+                    ("application/json", #"{"token": 42}"#, .badRequest),
+                    ("application/json", #"{"token": ["\#(refresh)"]}"#, .badRequest),
+                    ("application/json", "{not json", .badRequest),
+                    ("application/json", "[]", .badRequest),
+                    ("text/plain", "token=\(refresh)", .unsupportedMediaType),
+                    ("application/x-www-form-urlencoded", "token=" + String(repeating: "a", count: 70_000), .contentTooLarge),
+                ]
+                for path in ["/oauth/revoke", "/oauth/introspect"] {
+                    for (type, body, status) in bodies {
+                        let answer = try await api.send(.post, path, body: body, contentType: type, bearer: admin.key)
+                        #expect(answer.status == status && answer.code != nil, "\(path) \(type) \(body.prefix(40)): \(answer.status) \(answer.json)")
+                    }
+                }
+                let nul = try await api.send(.post, "/oauth/revoke", body: #"{"token": "a\u0000b"}"#, contentType: "application/json")
+                #expect(nul.status == .badRequest && nul["error"] == "invalid_request", "\(nul.status) \(nul.json)")
+                // The refresh token sent in every refused body still works.
+                #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(refresh)]).status == .ok)
+            }
+        }
+    }
+
     @Test func discoveryNamesBothEndpointsAndTheWellKnownAnswersMayBeCached() async throws {
         try await TestDeployment.with(settings: ["key_publish_ahead": 3600]) { deployment in
             try await deployment.test { api in
