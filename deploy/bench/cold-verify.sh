@@ -19,8 +19,7 @@ port=18090
 source ./common.sh
 bench_setup "/tmp/gatehouse-bench-cold-$$"
 state="$bench_state"
-swift build -c release --product bench-realm >&2
-bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
+bench_build_realm
 bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
 
 export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"

@@ -4,6 +4,7 @@
 #   bench_setup STATE_DIR    prerequisites (and wrk), release build ($gatehouse), a cluster
 #                            under STATE_DIR/pg, migrated; exports GATEHOUSE_DATABASE_URL,
 #                            GATEHOUSE_SQL_DIR, GATEHOUSE_MASTER_KEY, GATEHOUSE_PG_DIR; sets $url
+#   bench_build_realm        release build of deploy/bench's bench-realm ($bench_realm)
 #   bench_on_exit COMMAND    run COMMAND too when the script ends (before the cluster goes)
 #   bench_wait_ready PORT    until /readyz on 127.0.0.1:PORT answers 200
 
@@ -23,6 +24,11 @@ bench_setup() {
   GATEHOUSE_MASTER_KEY="$(head -c 32 /dev/urandom | base64)"
   export GATEHOUSE_MASTER_KEY
   "$gatehouse" migrate >/dev/null
+}
+
+bench_build_realm() {
+  swift build -c release --product bench-realm >&2
+  bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
 }
 
 bench_exit_commands=()

@@ -28,8 +28,7 @@ port=18080
 source ./common.sh
 bench_setup "/tmp/gatehouse-bench-api-$$"
 state="$bench_state"
-swift build -c release --product bench-realm >&2
-bench_realm="$(swift build -c release --show-bin-path)/bench-realm"
+bench_build_realm
 bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
 bench_on_exit '(cd "$peer" && ./stop.sh server)'
 
