@@ -45,39 +45,74 @@ public struct RefreshTokenStore: Sendable {
         )
     }
 
-    /// Rotates `old` into `new` in one statement (one round trip, its own transaction):
-    /// revokes `old` if it is still outstanding and its user may still hold tokens issued
-    /// when it was, records `new` in the same family, and returns the user. `nil` when
-    /// nothing matched: the token was spent or revoked, or its user cannot refresh.
-    public func rotate(database: PostgresClient, realm: Realm, old: TokenClaims, new: TokenClaims) async throws -> User? {
+    /// One rotation of a refresh token: `old` (verified) into `new` (to record).
+    public struct Rotation: Sendable {
+        public var tenantID: UUID
+        public var environmentID: UUID
+        public var old: TokenClaims
+        public var new: TokenClaims
+
+        public init(realm: Realm, old: TokenClaims, new: TokenClaims) {
+            self.tenantID = realm.tenantID
+            self.environmentID = realm.environmentID
+            self.old = old
+            self.new = new
+        }
+
+        /// The token the rotation spends.
+        public var key: Key { Key(tenantID: self.tenantID, jti: self.old.jti) }
+
+        /// A refresh token's identity: its tenant and `jti`.
+        public struct Key: Hashable, Sendable {
+            public var tenantID: UUID
+            public var jti: UUID
+        }
+    }
+
+    /// Rotates each `old` into its `new` in one statement (one round trip, one transaction,
+    /// one commit for all of them): revokes `old` if it is still outstanding and its user
+    /// may still hold tokens issued when it was, records `new` in the same family, and
+    /// answers the user. A rotation missing from the answer matched nothing: its token was
+    /// spent or revoked, or its user cannot refresh. Each `old` must appear once.
+    public func rotate(database: PostgresClient, _ rotations: [Rotation]) async throws -> [Rotation.Key: User] {
         let rows = try await database.query(
             """
-            WITH eligible AS (
-                SELECT 1 FROM users u
-                WHERE u.tenant_id = \(realm.tenantID) AND u.id = \(old.userID) AND u.is_active
-                  AND (u.revoked_before IS NULL OR u.revoked_before <= \(old.issuedAt))
+            WITH input AS (
+                SELECT * FROM unnest(\(rotations.map(\.tenantID)), \(rotations.map(\.environmentID)), \(rotations.map(\.old.jti)),
+                                     \(rotations.map(\.old.userID)), \(rotations.map(\.old.issuedAt)), \(rotations.map(\.new.jti)),
+                                     \(rotations.map(\.new.kid)), \(rotations.map(\.new.issuedAt)), \(rotations.map(\.new.expiresAt)))
+                    AS i (tenant_id, environment_id, old_jti, user_id, old_issued_at, new_jti, kid, issued_at, expires_at)
+            ), eligible AS (
+                SELECT i.* FROM input i JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
+                WHERE u.is_active AND (u.revoked_before IS NULL OR u.revoked_before <= i.old_issued_at)
                   AND NOT EXISTS (
                       SELECT 1 FROM revocation_lists l
-                      WHERE l.user_ids @> ARRAY[u.id] AND l.tenant_id = u.tenant_id AND l.revoked_before > \(old.issuedAt)
-                        AND (l.environment_id IS NULL OR l.environment_id = \(realm.environmentID))
+                      WHERE l.user_ids @> ARRAY[u.id] AND l.tenant_id = u.tenant_id AND l.revoked_before > i.old_issued_at
+                        AND (l.environment_id IS NULL OR l.environment_id = i.environment_id)
                   )
             ), spent AS (
-                UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = 'rotated'
-                WHERE tenant_id = \(realm.tenantID) AND jti = \(old.jti) AND environment_id = \(realm.environmentID)
-                  AND revoked_at IS NULL AND EXISTS (SELECT 1 FROM eligible)
-                RETURNING family_id
+                UPDATE refresh_tokens r SET revoked_at = clock_timestamp(), revoked_reason = 'rotated'
+                FROM eligible e
+                WHERE r.tenant_id = e.tenant_id AND r.jti = e.old_jti AND r.environment_id = e.environment_id
+                  AND r.revoked_at IS NULL
+                RETURNING r.tenant_id, r.jti, r.family_id
             ), issued AS (
                 INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
-                SELECT \(realm.tenantID), \(new.jti), \(realm.environmentID), \(new.userID), family_id, \(old.jti), \(new.kid),
-                       \(new.issuedAt), \(new.expiresAt)
-                FROM spent
-                RETURNING user_id
+                SELECT e.tenant_id, e.new_jti, e.environment_id, e.user_id, s.family_id, e.old_jti, e.kid, e.issued_at, e.expires_at
+                FROM spent s JOIN eligible e ON e.tenant_id = s.tenant_id AND e.old_jti = s.jti
+                RETURNING tenant_id, user_id, parent_jti
             )
-            SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login, u.revoked_before
-            FROM issued JOIN users u ON u.tenant_id = \(realm.tenantID) AND u.id = issued.user_id
+            SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login, u.revoked_before,
+                   issued.parent_jti
+            FROM issued JOIN users u ON u.tenant_id = issued.tenant_id AND u.id = issued.user_id
             """
         )
-        return try rows.first.map(UserStore.user)
+        var owners: [Rotation.Key: User] = [:]
+        for row in rows {
+            let user = try UserStore.user(row)
+            owners[Rotation.Key(tenantID: user.tenantID, jti: try row.decode(column: 9, as: UUID.self))] = user
+        }
+        return owners
     }
 
     /// Records a login's refresh token and, in the same statement, the user's `last_login`

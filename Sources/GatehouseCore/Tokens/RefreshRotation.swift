@@ -6,6 +6,7 @@ import GatehousePostgres
 struct RefreshRotation: Sendable {
     let database: PostgresClient
     let refreshTokens: RefreshTokenStore
+    let groupCommit: RefreshGroupCommit
     let issuer: TokenIssuer
     let admission: UserAdmission
     let audit: AuditLog
@@ -44,8 +45,9 @@ struct RefreshRotation: Sendable {
         }
     }
 
-    /// Rotation with blacklisting (the default): one statement decides, and only a refused
-    /// rotation costs a second look, to tell a replay (revoke the family) from the rest.
+    /// Rotation with blacklisting (the default): one statement decides, shared with the
+    /// rotations that arrive with it (``RefreshGroupCommit``), and only a refused rotation
+    /// costs a second look, to tell a replay (revoke the family) from the rest.
     private func rotate(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
         let (payload, recorded) = self.issuer.payload(
             .refresh,
@@ -54,7 +56,7 @@ struct RefreshRotation: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
-        guard let owner = try await self.refreshTokens.rotate(database: self.database, realm: realm, old: claims, new: recorded) else {
+        guard let owner = try await self.groupCommit.rotate(RefreshTokenStore.Rotation(realm: realm, old: claims, new: recorded)) else {
             try await self.database.withTransaction { connection in
                 try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
             }

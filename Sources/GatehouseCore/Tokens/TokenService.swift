@@ -71,6 +71,7 @@ public final class TokenService: Sendable {
         self.rotation = RefreshRotation(
             database: database,
             refreshTokens: self.refreshTokens,
+            groupCommit: RefreshGroupCommit(database: database, store: self.refreshTokens),
             issuer: self.issuer,
             admission: self.admission,
             audit: AuditLog()
