@@ -74,8 +74,15 @@ public struct RefreshTokenStore: Sendable {
     /// may still hold tokens issued when it was, records `new` in the same family, and
     /// answers the user. A rotation missing from the answer matched nothing: its token was
     /// spent or revoked, or its user cannot refresh. Each `old` must appear once.
-    public func rotate(database: PostgresClient, _ rotations: [Rotation]) async throws -> [Rotation.Key: User] {
-        let rows = try await database.query(
+    ///
+    /// "Still outstanding" is asked as `revoked_reason IS NULL`, the same thing by the
+    /// table's CHECK, so that no partial index matches and the primary key is the only index
+    /// with `jti`: before any ANALYZE (a new database, rows made in bulk) every index looks
+    /// empty to the planner, and a lookup by `jti` was planned on refresh_tokens_outstanding
+    /// (its predicate is `revoked_at IS NULL`), scanning the tenant's outstanding tokens:
+    /// 40 ms a rotation at 72,000 rows.
+    public func rotate(on connection: PostgresConnection, _ rotations: [Rotation]) async throws -> [Rotation.Key: User] {
+        let rows = try await connection.query(
             """
             WITH input AS (
                 SELECT * FROM unnest(\(rotations.map(\.tenantID)), \(rotations.map(\.environmentID)), \(rotations.map(\.old.jti)),
@@ -94,7 +101,7 @@ public struct RefreshTokenStore: Sendable {
                 UPDATE refresh_tokens r SET revoked_at = clock_timestamp(), revoked_reason = 'rotated'
                 FROM eligible e
                 WHERE r.tenant_id = e.tenant_id AND r.jti = e.old_jti AND r.environment_id = e.environment_id
-                  AND r.revoked_at IS NULL
+                  AND r.revoked_reason IS NULL
                 RETURNING r.tenant_id, r.jti, r.family_id
             ), issued AS (
                 INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
@@ -158,10 +165,11 @@ public struct RefreshTokenStore: Sendable {
         jti: UUID,
         reason: RevocationReason
     ) async throws -> UUID? {
+        // "Outstanding" asked as `revoked_reason IS NULL`, as ``rotate(on:_:)`` does and why.
         try await connection.query(
             """
             UPDATE refresh_tokens SET revoked_at = clock_timestamp(), revoked_reason = \(reason.rawValue)
-            WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID) AND revoked_at IS NULL
+            WHERE tenant_id = \(realm.tenantID) AND jti = \(jti) AND environment_id = \(realm.environmentID) AND revoked_reason IS NULL
             RETURNING family_id
             """
         ).first?.decode(UUID.self)

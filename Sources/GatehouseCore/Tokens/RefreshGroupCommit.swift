@@ -4,7 +4,7 @@ import Synchronization
 
 /// Group commit for refresh-token rotations: rotations that arrive while others are being
 /// written wait, and go to the database together, in one statement and one commit
-/// (``RefreshTokenStore/rotate(database:_:)``), as soon as a statement finishes.
+/// (``RefreshTokenStore/rotate(on:_:)``), as soon as a statement finishes.
 ///
 /// A lone rotation goes at once, so nothing waits on a quiet server; under load each
 /// commit, and its WAL flush, carries many rotations. Every rotation is still decided once,
@@ -107,13 +107,15 @@ public final class RefreshGroupCommit: Sendable {
     /// its own; a deadlock with another instance's statement is tried again as it was.
     private func decide(_ batch: [RefreshTokenStore.Rotation]) async -> [Key: Result<User?, any Error>] {
         do {
-            let owners = try await self.retryingDeadlocks { try await self.store.rotate(database: self.database, batch) }
+            let owners = try await self.retryingDeadlocks { try await self.database.withConnection { try await self.store.rotate(on: $0, batch) } }
             return Dictionary(uniqueKeysWithValues: batch.map { ($0.key, .success(owners[$0.key])) })
         } catch let error as PostgresError where batch.count > 1 && !error.isUnavailable {
             var outcomes: [Key: Result<User?, any Error>] = [:]
             for rotation in batch {
                 do {
-                    let owners = try await self.retryingDeadlocks { try await self.store.rotate(database: self.database, [rotation]) }
+                    let owners = try await self.retryingDeadlocks {
+                        try await self.database.withConnection { try await self.store.rotate(on: $0, [rotation]) }
+                    }
                     outcomes[rotation.key] = .success(owners[rotation.key])
                 } catch {
                     outcomes[rotation.key] = .failure(error)

@@ -46,4 +46,42 @@ import Testing
             #expect(reason == "reuse")
         }
     }
+
+    /// Before any ANALYZE every index of refresh_tokens looks empty to the planner; a
+    /// rotation or a revocation by `jti` must still find its row by the primary key, never by
+    /// scanning the tenant's outstanding tokens (``RefreshTokenStore/rotate(on:_:)``).
+    @Test func rotationsAndRevocationsFindTheirRowByPrimaryKeyBeforeAnyAnalyze() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let alice = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            try await deployment.database.query(
+                """
+                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+                SELECT \(realm.tenantID), j, \(realm.environmentID), \(alice.id), j, \(realm.ring.active.kid), now(), now() + interval '1 day'
+                FROM (SELECT gen_random_uuid() AS j FROM generate_series(1, 5000)) made
+                """
+            )
+            let olds = try await deployment.database.query("SELECT jti, issued_at, expires_at FROM refresh_tokens LIMIT 2").map { row in
+                let (jti, issuedAt, expiresAt) = try row.decode((UUID, Date, Date).self)
+                return TokenClaims(type: .refresh, userID: alice.id, jti: jti, issuedAt: issuedAt, expiresAt: expiresAt, kid: realm.ring.active.kid)
+            }
+            let scans = try await deployment.database.withConnection { connection in
+                var new = olds[0]
+                new.jti = UUID()
+                let rotation = RefreshTokenStore.Rotation(realm: realm, old: olds[0], new: new)
+                let rotated = try await RefreshTokenStore().rotate(on: connection, [rotation])
+                #expect(rotated[rotation.key]?.id == alice.id)
+                #expect(try await RefreshTokenStore().revoke(on: connection, realm: realm, jti: olds[1].jti, reason: .logout) != nil)
+                // This session's counters, flushed and read back.
+                try await connection.query("SELECT pg_stat_force_next_flush()")
+                try await connection.query("SELECT pg_stat_clear_snapshot()")
+                return try await connection.query(
+                    "SELECT indexrelname, idx_scan FROM pg_stat_user_indexes WHERE relname = 'refresh_tokens'"
+                ).map { try $0.decode((String, Int).self) }
+            }
+            let byIndex = Dictionary(uniqueKeysWithValues: scans)
+            #expect(byIndex["refresh_tokens_outstanding"] == 0, "\(byIndex)")
+            #expect((byIndex["refresh_tokens_pkey"] ?? 0) >= 2, "\(byIndex)")
+        }
+    }
 }
