@@ -84,4 +84,23 @@ import Testing
             #expect((byIndex["refresh_tokens_pkey"] ?? 0) >= 2, "\(byIndex)")
         }
     }
+
+    /// A backlog larger than a batch is deleted batch after batch, and only what expired.
+    @Test func purgeDeletesAnExpiredBacklogBatchByBatchAndKeepsTheRest() async throws {
+        try await TestDeployment.with { deployment in
+            let realm = try await deployment.realm()
+            let alice = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
+            try await deployment.database.query(
+                """
+                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+                SELECT \(realm.tenantID), j, \(realm.environmentID), \(alice.id), j, \(realm.ring.active.kid),
+                       now() - interval '2 days', now() + CASE WHEN n <= 25 THEN interval '-1 day' ELSE interval '1 day' END
+                FROM (SELECT gen_random_uuid() AS j, n FROM generate_series(1, 30) n) made
+                """
+            )
+            let deleted = try await deployment.database.withConnection { try await RefreshTokenStore().purgeExpired(on: $0, batchSize: 10) }
+            #expect(deleted == 25)
+            #expect(try await deployment.database.query("SELECT count(*) FROM refresh_tokens").single(Int.self) == 5)
+        }
+    }
 }
