@@ -29,7 +29,7 @@ public struct ConsoleController: Sendable {
 
     /// The assets by file name, read from the resource bundle once.
     static let assets: [String: Asset] = {
-        guard let folder = Bundle.module.resourceURL?.appendingPathComponent("Assets"),
+        guard let folder = Bundle.module.url(forResource: "Assets", withExtension: nil),
             let names = try? FileManager.default.contentsOfDirectory(atPath: folder.path)
         else { return [:] }
         var assets: [String: Asset] = [:]

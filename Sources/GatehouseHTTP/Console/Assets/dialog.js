@@ -27,7 +27,10 @@ export function confirm({ title, consequence, action, safe = false, typed = null
       yes.disabled = input.value !== typed;
     });
     input?.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" && !yes.disabled) yes.click();
+      if (event.key !== "Enter") return;
+      // Else the same key press, reaching the control focus returns to, would press it too.
+      event.preventDefault();
+      if (!yes.disabled) yes.click();
     });
     yes.addEventListener("click", () => {
       answer = true;

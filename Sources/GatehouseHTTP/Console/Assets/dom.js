@@ -22,7 +22,11 @@ function assign(element, attributes) {
       // The default too, so that a form's reset() goes back to it.
       if ("defaultValue" in element) element.defaultValue = String(value);
       element.value = String(value);
-    } else if (name === "checked" || name === "disabled" || name === "selected" || name === "required" || name === "readOnly") {
+    } else if (name === "checked" || name === "selected") {
+      // The default too, so that a form's reset() goes back to it.
+      element[name === "checked" ? "defaultChecked" : "defaultSelected"] = Boolean(value);
+      element[name] = Boolean(value);
+    } else if (name === "disabled" || name === "required" || name === "readOnly") {
       element[name] = Boolean(value);
     } else if (name === "href" && !String(value).startsWith("#")) {
       throw new Error("links stay inside the console");

@@ -135,7 +135,7 @@ export async function keys(view, [tenant, name], context) {
         h("li", { className: "key-retiring" }, "retiring: verifies only"),
         h("li", {}, "▼ scheduled activation, end of retention or revocation; dashed line: now"),
       ),
-      render(plan, describeInstant),
+      h("div", { className: "scroll", id: "timeline-box" }, render(plan, describeInstant)),
       items.length === 0
         ? h("p", { className: "empty" }, "This environment has no keys.")
         : table("Keys", ["kid", "Algorithm", "State", "Created", "Activation", "Retiring", ""], rows),

@@ -73,7 +73,7 @@ export function render(plan, describe) {
       svg.append(
         s(
           "rect",
-          { x: x(span.from), y: y + 6, width: Math.max(x(span.to) - x(span.from), 2), height: 20, rx: 3, className: `span span-${span.state}${span.open ? " open" : ""}` },
+          { x: x(span.from), y: y + 6, width: Math.max(x(span.to) - x(span.from), 6), height: 20, rx: 3, className: `span span-${span.state}${span.open ? " open" : ""}` },
           s("title", {}, `${row.kid}: ${span.state} from ${describe(span.from)}${span.open ? ", still" : ` to ${describe(span.to)}`}`),
         ),
       );
