@@ -237,7 +237,12 @@ def run(c, url, global_key, scoped_key, scoped_tenant, picture):
 
     c.go("#/t/acme/revocations")
     c.wait(lambda: c.all("#revoke-form"), "the revocations page shows")
-    c.fill("#revoke-form [name=usernames]", f"bob\n{MARKUP_USER}\nghost")
+    c.fill("#revoke-form [name=usernames]", f"bob\n{MARKUP_USER}")
+    names = os.path.join(c.screenshots, "usernames.txt")
+    with open(names, "w") as f:
+        f.write("ghost\n")
+    c.find("#revoke-form [name=file]").send_keys(names)
+    c.wait(lambda: c.find("#revoke-form [name=usernames]").get_attribute("value").endswith("\nghost"), "a file's usernames are added to the box")
     c.find("#revoke-form button[type=submit]").click()
     c.confirm()
     c.wait(lambda: c.text("#revoked-users") == "2", "two users' tokens are revoked")
