@@ -6,9 +6,10 @@ GATEHOUSE_URL serves tenant SCOPED_TENANT with environment `prod` and user alice
 `pw`); SCOPED_KEY is an admin key limited to that tenant. The run signs in, creates a tenant
 and a user whose names hold markup, rotates a key ring staged and activates the new key,
 edits settings (a refusal shown beside its field), revokes users, finds the actions in the
-audit log, watches the live chart move, deletes a tenant with the keyboard alone, reads the
-console at 400 px, and signs in with the scoped key and a wrong one. Throughout, no markup
-may run and the key may never reach the URL, cookies, web storage or the browser's log.
+audit log, watches the live chart move, goes offline and back, deletes a tenant with the
+keyboard alone, reads the console at 400 px, and signs in with the scoped key and a wrong
+one. Throughout, no markup may run and the key may never reach the URL, cookies, web
+storage or the browser's log.
 Each page's screenshot goes to SCREENSHOTS; PICTURE, when given, gets the key ring's for the
 README. Prints one line per check and exits non-zero on the first failure. Chromium and its
 driver are Debian's (`chromium`, `chromium-driver`); selenium never downloads a driver.
@@ -76,6 +77,10 @@ class Console:
 
     def all(self, selector):
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
+
+    def attributes(self, selector, name):
+        """`name` of every element matching `selector`, read at one instant (a redraw cannot interleave)."""
+        return self.js("return [...document.querySelectorAll(arguments[0])].map((e) => e.getAttribute(arguments[1]))", selector, name)
 
     def text(self, selector):
         found = self.all(selector)
@@ -222,7 +227,7 @@ def run(c, url, global_key, scoped_key, scoped_tenant, picture):
     check(any(cell.text == MARKUP_USER for cell in c.all("#user-list .username")), "the username shows as text, markup and all")
     c.fill("#find-username", "bob")
     c.find("#find-user button").click()
-    c.wait(lambda: [row.get_attribute("data-username") for row in c.all("#user-list tr[data-username]")] == ["bob"], "search finds bob alone")
+    c.wait(lambda: c.attributes("#user-list tr[data-username]", "data-username") == ["bob"], "search finds bob alone")
     c.find('tr[data-username="bob"] button').click()
     c.wait(lambda: c.all("#edit-user"), "the user editor opens")
     c.fill("#edit-user [name=claims]", "[1]")
@@ -251,17 +256,15 @@ def run(c, url, global_key, scoped_key, scoped_tenant, picture):
     c.shot("revocations.png")
 
     # --- Audit: both actions, newest first.
-    c.go("#/audit")
-    c.wait(lambda: c.all("#audit-filters"), "the audit page shows")
-    c.fill("#audit-filters [name=tenant]", "acme")
-    c.find("#audit-filters button[type=submit]").click()
-    c.wait(lambda: c.all('#audit-list tr[data-action="revocation.create"]'), "the revocation is in the audit log")
-    actions = [row.get_attribute("data-action") for row in c.all("#audit-list tr[data-action]")]
+    c.go("#/audit?tenant=acme")
+    c.wait(lambda: "revocation.create" in c.attributes("#audit-list tr[data-action]", "data-action"), "the revocation is in the audit log")
+    check(c.find("#audit-filters [name=tenant]").get_attribute("value") == "acme", "the tenant filter is filled in")
+    actions = c.attributes("#audit-list tr[data-action]", "data-action")
     check("key.rotate" in actions and "key.activate" in actions, f"the rotation and the activation are in the audit log: {actions}")
     check(actions.index("revocation.create") < actions.index("key.activate") < actions.index("key.rotate"), "newest first")
     c.fill("#audit-filters [name=action]", "key.activate")
     c.find("#audit-filters button[type=submit]").click()
-    c.wait(lambda: {row.get_attribute("data-action") for row in c.all("#audit-list tr[data-action]")} == {"key.activate"}, "the action filter")
+    c.wait(lambda: set(c.attributes("#audit-list tr[data-action]", "data-action")) == {"key.activate"}, "the action filter")
     c.shot("audit.png")
 
     # --- Live: logins and failures move the chart.
@@ -285,6 +288,16 @@ def run(c, url, global_key, scoped_key, scoped_tenant, picture):
 
     c.wait(lambda: moved("logins") and moved("failures"), "the chart shows the logins and the failure", timeout=30)
     c.shot("live.png")
+
+    # --- The API out of reach (the browser offline): said plainly, and back when it returns.
+    d.set_network_conditions(offline=True, latency=0, download_throughput=-1, upload_throughput=-1)
+    c.wait(lambda: "did not answer" in c.text("#live-state"), "the live page says /metrics does not answer")
+    c.go("#/tenants")
+    c.wait(lambda: "did not answer" in c.text("#error-message"), "a page says Gatehouse does not answer")
+    c.shot("api-down.png")
+    d.set_network_conditions(offline=False, latency=0, download_throughput=-1, upload_throughput=-1)
+    c.go("#/audit")
+    c.wait(lambda: c.all("#audit-list tr[data-action]"), "back online, the pages answer again")
 
     # --- Keyboard alone: create a tenant and delete it with the typed confirmation.
     c.go("#/tenants")

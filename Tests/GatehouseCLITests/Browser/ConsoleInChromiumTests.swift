@@ -8,13 +8,14 @@ import Testing
     /// The pages the run photographs, each once.
     static let screenshots = [
         "sign-in.png", "tenants.png", "settings-error.png", "settings.png", "keys-staged.png", "keys.png", "users.png",
-        "revocations.png", "audit.png", "live.png", "keys-400px.png", "tenants-400px.png", "scoped-403.png",
+        "revocations.png", "audit.png", "live.png", "api-down.png", "keys-400px.png", "tenants-400px.png", "scoped-403.png",
     ]
 
     /// Sign in, create a tenant, settings refused beside their field and saved, a staged
     /// rotation activated by hand, users created and revoked, both actions in the audit log,
-    /// the live chart moving, a deletion from the keyboard alone, 400 px, a scoped key and
-    /// a wrong one; markup in names never runs and the key never leaves the tab's memory.
+    /// the live chart moving, the API out of reach and back, a deletion from the keyboard
+    /// alone, 400 px, a scoped key and a wrong one; markup in names never runs and the key
+    /// never leaves the tab's memory.
     @Test func anOperatorRunsTheConsoleInChromium() async throws {
         let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
         let scoped = try await GatehouseProcess.run(
