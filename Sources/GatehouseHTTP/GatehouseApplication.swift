@@ -30,6 +30,7 @@ public enum GatehouseApplication {
         OAuthController(tokens: tokens, admin: admin, clientAddress: clientAddress).register(on: router)
         AdminController(admin: admin).register(on: router)
         OpenAPIController().register(on: router)
+        ConsoleController().register(on: router)
         return router
     }
 
