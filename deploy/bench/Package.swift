@@ -21,6 +21,13 @@ let package = Package(
             dependencies: [.product(name: "GatehousePostgres", package: gatehouse)]
         ),
         .executableTarget(
+            name: "bench-population",
+            dependencies: [
+                .product(name: "GatehouseCore", package: gatehouse),
+                .product(name: "GatehousePostgres", package: gatehouse),
+            ]
+        ),
+        .executableTarget(
             name: "bench-realm",
             dependencies: [
                 .product(name: "GatehouseCore", package: gatehouse),

@@ -63,6 +63,38 @@ echo "== peer: setup, gunicorn sync (PEER_CONN_MAX_AGE=60 PEER_THROTTLE=0), toke
 
 results="$state/results.txt"
 : > "$results"
+
+# The database's own ceiling for refresh: pgbench sending the one-statement rotation
+# (pgbench/rotate.sql), one rotation per statement and commit, from as many clients as wrk
+# has connections, on the same cluster with the same durability; each client spends a chain
+# of rows made here for repetition REP.
+read -r ceiling_tenant ceiling_environment ceiling_user ceiling_kid <<< "$(psql "$url" -AtF' ' -c "
+  SELECT t.id, e.id, u.id, k.kid FROM tenants t JOIN environments e ON e.tenant_id = t.id AND e.slug = 'es256'
+  JOIN users u ON u.tenant_id = t.id AND u.username = 'user0'
+  JOIN signing_keys k ON k.environment_id = e.id AND k.state = 'active' WHERE t.slug = 'bench'")"
+rotate_ceiling() {
+  local base=$((($1 + 1) * 100000000)) line
+  psql "$url" -q -c "
+    INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+    SELECT '$ceiling_tenant', j, '$ceiling_environment', '$ceiling_user', j, '$ceiling_kid', now() - interval '1 minute',
+           now() + interval '1 day'
+    FROM (SELECT ('00000000-0000-4000-8000-' || lpad(to_hex($base + c * 1000000), 12, '0'))::uuid AS j
+          FROM generate_series(0, $connections - 1) c) chains"
+  line="$(pgbench -n -M prepared -c "$connections" -j 1 -T "${refresh_duration%s}" -f pgbench/rotate.sql \
+    -D tenant="$ceiling_tenant" -D environment="$ceiling_environment" -D user="$ceiling_user" -D kid="$ceiling_kid" \
+    -D base="$base" -D step=0 "$url" 2>&1 | python3 -c '
+import re, sys
+text = sys.stdin.read()
+tps = re.search(r"^tps = ([\d.]+)", text, re.M)
+latency = re.search(r"^latency average = ([\d.]+) ms", text, re.M)
+failed = re.search(r"^number of failed transactions: (\d+)", text, re.M)
+if not tps:
+    sys.exit("pgbench: " + text)
+print(f"RESULT requests=0 rps={tps.group(1)} p50_ms={latency.group(1)} p99_ms=0 non2xx={failed.group(1) if failed else 0} socket_errors=0")
+')"
+  echo "refresh-db $line" >> "$results"
+  echo "   refresh-db (pgbench, p50 is the mean): $line" >&2
+}
 # run NAME URL SCRIPT CONNECTIONS DURATION [VAR=VALUE...]
 run() {
   local name="$1" target="$2" script="$3" c="$4" d="$5"; shift 5
@@ -86,7 +118,9 @@ for rep in $(seq 0 $((reps - 1))); do
   done
   run "refresh-cookie" "$gh" refresh-cookie "$connections" "$refresh_duration" BENCH_BASE="/t/bench/cookie" \
     BENCH_TOKENS="$state/cookie-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
+  rotate_ceiling "$rep"
   "$bench_realm" --hash-time >> "$state/hash.txt"
+  "$bench_realm" --hash-rate 3 >> "$state/hash-rate.txt"
   run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   if [ -n "$baseline" ]; then
     bl="http://127.0.0.1:$((port + 1))"
@@ -110,7 +144,7 @@ done
 rss_peak="$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")"
 echo "gatehouse RSS: idle $((rss_idle / 1024)) MiB, peak under load $((rss_peak / 1024)) MiB" >> "$state/memory.txt"
 
-python3 - "$results" "$state/hash.txt" "$state/memory.txt" <<'PY'
+python3 - "$results" "$state/hash.txt" "$state/memory.txt" "$state/hash-rate.txt" <<'PY'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -137,10 +171,16 @@ for endpoint, goal_hs, goal_es in [("verify", 30, 15), ("me", 30, 15)]:
 print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15); "
       f"in cookie mode (ES256, the token in gh_refresh, CSRF checked) {ratio('refresh-cookie', 'refresh-peer'):.1f}x, "
       f"{ratio('refresh-cookie', 'refresh-es256'):.2f} of the body's")
+print(f"refresh against the database's own one-statement rotation (pgbench, same clients and durability): "
+      f"HS256 {ratio('refresh-hs256', 'refresh-db'):.2f}, ES256 {ratio('refresh-es256', 'refresh-db'):.2f} of it "
+      f"({median('refresh-db')[0]['rps']:.0f}/s; goal >= 0.8)")
 capacity = 2 / (hash_ms / 1000)
 login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "
       f"the median one-thread hash time measured before each login run; goal >= 0.90)")
+hash_rate = statistics.median(float(line.split()[-1]) for line in open(sys.argv[4]))
+print(f"login: {login / hash_rate:.2f} of the hash rate with both cores hashing at once ({hash_rate:.1f}/s, "
+      f"measured before each login run)")
 print(f"verify (ES256) is {ratio('verify-es256', 'healthz'):.2f} of /healthz, verify (HS256) {ratio('verify-hs256', 'healthz'):.2f}")
 print(open(sys.argv[3]).read().strip())
 if "login-es256-before" in rows:
