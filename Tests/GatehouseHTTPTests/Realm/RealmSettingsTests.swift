@@ -48,8 +48,10 @@ import Testing
         }
     }
 
+    /// Hourly windows: the four anonymous requests must fall in one window, and a minute's
+    /// window could turn between them on a slow machine (CI saw it).
     @Test func throttlesAnswer429WithRetryAfter() async throws {
-        try await TestDeployment.with(settings: ["throttle_anon": "3/min", "throttle_user": "2/hour"]) { deployment in
+        try await TestDeployment.with(settings: ["throttle_anon": "3/hour", "throttle_user": "2/hour"]) { deployment in
             try await deployment.test { api in
                 let access = try await api.login().access
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .ok)
@@ -57,7 +59,7 @@ import Testing
                 let throttled = try await api.post("/api/token/verify/", json: ["token": .string(access)])
                 #expect(throttled.status == .tooManyRequests && throttled.code == "throttled")
                 let retryAfter = try #require(throttled.headers[.retryAfter].flatMap { Int($0) })
-                #expect(retryAfter >= 1 && retryAfter <= 60)
+                #expect(retryAfter >= 1 && retryAfter <= 3600)
 
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
