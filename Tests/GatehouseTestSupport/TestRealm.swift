@@ -76,7 +76,7 @@ public struct TestDeployment: Sendable {
             let changes = ChangeFeed(configuration: database.configuration, realms: realms, users: userCache)
             let feed = Task { try await changes.run() }
             defer { feed.cancel() }
-            try await eventually { changes.isConnected }
+            try await eventually(within: .seconds(30)) { changes.isConnected }
             return try await body(deployment)
         }
     }
