@@ -212,10 +212,12 @@ public struct RealmController: Sendable {
     /// The token of the `Authorization` header, under one of the realm's `auth_header_types`.
     private static func bearer(_ request: Request, _ realm: Realm) throws -> String {
         guard let header = request.headers[.authorization] else { throw APIError.notAuthenticated }
-        let parts = header.split(separator: " ", omittingEmptySubsequences: true)
-        guard parts.count == 2, realm.settings.authHeaderTypes.contains(String(parts[0])) else {
+        // Split as bytes: splitting the String walks a 400-character token grapheme by grapheme,
+        // which was a sixth of the CPU that `me` costs.
+        let parts = header.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)
+        guard parts.count == 2, realm.settings.authHeaderTypes.contains(String(Substring(parts[0]))) else {
             throw APIError.notAuthenticated
         }
-        return String(parts[1])
+        return String(Substring(parts[1]))
     }
 }

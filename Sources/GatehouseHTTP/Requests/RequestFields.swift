@@ -23,13 +23,12 @@ public struct RequestFields: Sendable {
     ///   400 for one that does not parse or is not an object.
     public static func read(from request: Request) async throws -> RequestFields {
         var request = request
-        let mediaType = request.headers[.contentType]?.split(separator: ";").first?
-            .trimmingCharacters(in: .whitespaces).lowercased()
+        let mediaType = request.headers[.contentType].map(Self.mediaType)
         let buffer = try await request.collectBody(upTo: Self.maximumBodySize)
         let body = Array(buffer.readableBytesView)
         if mediaType == "application/json" || (mediaType == nil && body.first == UInt8(ascii: "{")) {
             // JSONSerialization, not a Decodable model: the fields are few and checked one by
-            // one below, and on the hot paths it costs a fraction of JSONDecoder.
+            // one below, and it costs less than half of what JSONDecoder does for them.
             guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any] else {
                 throw APIError(.badRequest, code: "invalid_request", detail: "JSON parse error: the body must be a JSON object.")
             }
@@ -47,6 +46,17 @@ public struct RequestFields: Sendable {
             throw APIError(.unsupportedMediaType, code: "unsupported_media_type", detail: "Unsupported media type in request.")
         }
         return RequestFields(values: Self.form(body).mapValues(Field.string))
+    }
+
+    /// The media type of a `Content-Type` value, without its parameters, blanks or case:
+    /// `Application/JSON ; charset=utf-8` is `application/json`. Read as bytes: Foundation's
+    /// trimming bridges through NSString, a few percent of a verify.
+    static func mediaType(_ value: String) -> String {
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        var essence = value.utf8.prefix { $0 != UInt8(ascii: ";") }
+        while let first = essence.first, blank(first) { essence = essence.dropFirst() }
+        while let last = essence.last, blank(last) { essence = essence.dropLast() }
+        return String(Substring(essence)).lowercased()
     }
 
     /// The string fields `names`, or a 400 naming each missing or mistyped one.

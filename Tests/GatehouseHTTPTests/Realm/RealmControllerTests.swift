@@ -15,6 +15,8 @@ import Testing
                 #expect(me.status == .ok)
                 #expect(me["username"] == "alice")
                 #expect(me["role"] == "user")
+                // Blanks around the token, as SimpleJWT's split() allows.
+                #expect(try await api.send(.get, "/api/me/", authorization: "Bearer   \(access) ").status == .ok)
 
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .ok)
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(refresh)]).status == .ok)
@@ -121,7 +123,7 @@ import Testing
                     #expect(answer.code == "no_active_account")
                 }
                 // 401 not_authenticated: no header, another scheme, a malformed header.
-                for authorization in [nil, "Token abc", "Bearer", "Bearer a b", "bearer abc"] as [String?] {
+                for authorization in [nil, "Token abc", "Bearer", "Bearer a b", "bearer abc", "Bearer\tabc", "Bearer\u{301} abc"] as [String?] {
                     let answer = try await api.send(.get, "/api/me/", authorization: authorization)
                     #expect(answer.status == .unauthorized && answer.code == "not_authenticated", "\(authorization ?? "none")")
                 }
