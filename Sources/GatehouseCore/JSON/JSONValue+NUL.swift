@@ -1,3 +1,5 @@
+import Foundation
+
 extension JSONValue {
     /// Whether a string or an object key anywhere inside holds U+0000, which PostgreSQL's
     /// `text` and `jsonb` cannot store: such input is refused as a 400 before it reaches SQL.
@@ -12,8 +14,14 @@ extension JSONValue {
 }
 
 extension StringProtocol {
-    /// Whether the text holds U+0000, which PostgreSQL's `text` cannot store.
+    /// Whether the text holds U+0000, which PostgreSQL's `text` cannot store. Native
+    /// strings are searched with `memchr`: every token a request carries is checked, and
+    /// the generic scan byte by byte was 1 % of a verify.
     public var containsNUL: Bool {
-        self.utf8.contains(0)
+        let found = self.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        }
+        return found ?? self.utf8.contains(0)
     }
 }
