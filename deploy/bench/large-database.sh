@@ -36,8 +36,11 @@ population="$(swift build -c release --show-bin-path)/bench-population"
 bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
 
 # The scheduler's lock (Scheduler.lockKey), held by a session of this script until the purge.
-psql "$url" -q -c "SET application_name = 'bench-lock'" -c "SELECT pg_advisory_lock($((0x67617465686f7573)))" \
-  -c "SELECT pg_sleep(86400)" >/dev/null 2>&1 &
+# The session then idles outside any statement: a running pg_sleep would hold a snapshot,
+# and with it every dead row the rotations leave, which no vacuum or pruning could remove.
+{ printf "SET application_name = 'bench-lock';\nSELECT pg_advisory_lock(%d);\n" $((0x67617465686f7573)); exec sleep 86400; } \
+  > >(psql "$url" -q >/dev/null 2>&1) &
+bench_on_exit "kill $!"
 until psql "$url" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted" | grep -q '^1$'; do sleep 0.2; done
 
 echo "== the small database: tenant bench, 1,000 users, $(((2 * reps + 1) * pool_slice)) refresh tokens per realm" >&2
@@ -102,10 +105,11 @@ echo "== memory: $cached users of $tenants realms in the caches" >&2
 rss_before="$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")"
 # At least once round every token: each user and realm read from the database once (a first
 # read of a realm unseals its key), then served from the caches. A run that ends before the
-# round is done is repeated, so the memory is read with every user and realm cached.
+# round is done is followed by another from where it stopped, so the memory is read with
+# every user and realm cached.
 served=0
 while [ "$served" -lt "$cached" ]; do
-  run spread-me me-spread "$connections" "$((cached / 1000 + 20))s" BENCH_TOKENS="$state/spread.txt"
+  run spread-me me-spread "$connections" "$((cached / 1000 + 20))s" BENCH_TOKENS="$state/spread.txt" BENCH_OFFSET="$served"
   served=$((served + $(tail -n 1 "$results" | sed 's/.*requests=\([0-9]*\).*/\1/')))
 done
 rss_after="$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")"
