@@ -12,6 +12,8 @@ public final class RealmDirectory: Sendable {
     /// Where the realms' issuer URLs come from.
     public let issuers: IssuerURLs
     private let cache = InvalidatingCache<String, Realm>(capacity: 100_000)
+    /// Access tokens the realms have verified: one bound for all of them.
+    let verifiedTokens = VerifiedTokens()
     /// Realm names recently found not to exist: a flood of requests to made-up realms costs
     /// one query per name per `missTTL`, not one per request.
     private let misses = Mutex<[String: ContinuousClock.Instant]>([:])
@@ -174,7 +176,8 @@ public final class RealmDirectory: Sendable {
             settings: settings,
             ring: try KeyRing(keys: ringKeys, published: published),
             codec: TokenCodec(issuer: issuer, audience: settings.audience, leeway: settings.leeway),
-            revokedBefore: revokedBefore
+            revokedBefore: revokedBefore,
+            verifiedTokens: self.verifiedTokens
         )
     }
 

@@ -1,29 +1,55 @@
 import Synchronization
 
-/// Access tokens whose signature a realm has already checked, with their claims.
+/// Access tokens whose signature a realm has already checked, with their claims: one cache
+/// for every realm of a ``RealmDirectory``, so its size is bounded however many realms there are.
 ///
 /// A client sends the same access token with every request for its whole lifetime, so
 /// checking its signature once is enough: later requests only re-check what can change
-/// (expiry, type, the user's state). The cache belongs to one ``Realm`` snapshot, so a key
-/// change, which loads a new snapshot, forgets every entry. Keys are whole tokens: only
-/// the exact bytes that were verified are ever accepted from here.
+/// (expiry, type, the user's state). Each entry belongs to the ``Realm`` snapshot that
+/// verified it and is read back by that snapshot only: a key change, which loads a new
+/// snapshot, leaves the old entries unread, and a token one realm verified is never
+/// accepted from here by another. Keys are whole tokens: only the exact bytes that were
+/// verified are ever accepted.
 final class VerifiedTokens: Sendable {
+    /// One realm snapshot: the entries it made are its own.
+    struct Snapshot: Hashable, Sendable {
+        private let number: UInt64
+        private static let counter = Atomic<UInt64>(0)
+
+        /// A snapshot unlike any other of this process.
+        static func next() -> Snapshot {
+            Snapshot(number: Self.counter.add(1, ordering: .relaxed).newValue)
+        }
+    }
+
+    private struct Entry {
+        let snapshot: Snapshot
+        let claims: TokenClaims
+    }
+
     /// Beyond this many tokens the cache starts over, so it cannot grow without bound.
     private let capacity: Int
-    private let entries = Mutex<[String: TokenClaims]>([:])
+    private let entries = Mutex<[String: Entry]>([:])
 
-    init(capacity: Int = 50_000) {
+    init(capacity: Int = 100_000) {
         self.capacity = capacity
     }
 
-    func claims(of token: String) -> TokenClaims? {
-        self.entries.withLock { $0[token] }
-    }
-
-    func remember(_ token: String, _ claims: TokenClaims) {
+    /// The claims `snapshot` verified for `token`; `nil` for a token it has not.
+    func claims(of token: String, in snapshot: Snapshot) -> TokenClaims? {
         self.entries.withLock { entries in
-            if entries.count >= self.capacity { entries.removeAll(keepingCapacity: true) }
-            entries[token] = claims
+            guard let entry = entries[token], entry.snapshot == snapshot else { return nil }
+            return entry.claims
         }
     }
+
+    func remember(_ token: String, _ claims: TokenClaims, in snapshot: Snapshot) {
+        self.entries.withLock { entries in
+            if entries.count >= self.capacity && entries[token] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[token] = Entry(snapshot: snapshot, claims: claims)
+        }
+    }
+
+    /// How many tokens are held.
+    var count: Int { self.entries.withLock { $0.count } }
 }
