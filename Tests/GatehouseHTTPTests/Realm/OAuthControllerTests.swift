@@ -42,9 +42,12 @@ import Testing
                 #expect(refreshAnswer.json["active"] == true && refreshAnswer.json["token_type"] == "refresh")
 
                 // Forged, garbage, another realm's: {"active": false} and nothing else.
-                var forged = access
-                forged.removeLast(2)
-                for token in [forged + "AA", "garbage", String(repeating: "a.", count: 3)] {
+                // One signature character changed (appending "AA" in place of the last two
+                // left the token as it was when it ended in "AA").
+                var forged = Array(access)
+                let position = forged.lastIndex(of: ".")! + 5
+                forged[position] = forged[position] == "A" ? "B" : "A"
+                for token in [String(forged), "garbage", String(repeating: "a.", count: 3)] {
                     let inactive = try await Self.introspect(api, token, key: admin.key)
                     #expect(inactive.status == .ok && inactive.json == ["active": false], "\(token): \(inactive.json)")
                 }
