@@ -47,7 +47,9 @@ struct RefreshRotation: Sendable {
 
     /// Rotation with blacklisting (the default): one statement decides, shared with the
     /// rotations that arrive with it (``RefreshGroupCommit``), and only a refused rotation
-    /// costs a second look, to tell a replay (revoke the family) from the rest.
+    /// costs a second look, to tell a replay (revoke the family) from the rest. The new
+    /// refresh token depends on nothing the statement answers, so it is signed while the
+    /// statement runs; the access token carries the user the statement read.
     private func rotate(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
         let (payload, recorded) = self.issuer.payload(
             .refresh,
@@ -56,16 +58,14 @@ struct RefreshRotation: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
+        async let refresh = self.issuer.sign(.refresh, payload, realm: realm)
         guard let owner = try await self.groupCommit.rotate(RefreshTokenStore.Rotation(realm: realm, old: claims, new: recorded)) else {
             try await self.database.withTransaction { connection in
                 try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
             }
             throw TokenService.Failure.token(.revoked)
         }
-        return TokenService.Pair(
-            access: try self.issuer.access(realm: realm, user: owner, now: now),
-            refresh: try self.issuer.sign(.refresh, payload, realm: realm)
-        )
+        return TokenService.Pair(access: try self.issuer.access(realm: realm, user: owner, now: now), refresh: try await refresh)
     }
 
     /// For a refresh token that was not outstanding: revokes its family when it is a replay
