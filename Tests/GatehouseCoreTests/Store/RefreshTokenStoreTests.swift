@@ -54,13 +54,7 @@ import Testing
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
             let alice = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
-            try await deployment.database.query(
-                """
-                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
-                SELECT \(realm.tenantID), j, \(realm.environmentID), \(alice.id), j, \(realm.ring.active.kid), now(), now() + interval '1 day'
-                FROM (SELECT gen_random_uuid() AS j FROM generate_series(1, 5000)) made
-                """
-            )
+            try await Self.insertTokens(deployment.database, realm: realm, userID: alice.id, count: 5000)
             let olds = try await deployment.database.query("SELECT jti, issued_at, expires_at FROM refresh_tokens LIMIT 2").map { row in
                 let (jti, issuedAt, expiresAt) = try row.decode((UUID, Date, Date).self)
                 return TokenClaims(type: .refresh, userID: alice.id, jti: jti, issuedAt: issuedAt, expiresAt: expiresAt, kid: realm.ring.active.kid)
@@ -90,17 +84,23 @@ import Testing
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
             let alice = try #require(try await deployment.users.find(tenantID: realm.tenantID, username: "alice"))
-            try await deployment.database.query(
-                """
-                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
-                SELECT \(realm.tenantID), j, \(realm.environmentID), \(alice.id), j, \(realm.ring.active.kid),
-                       now() - interval '2 days', now() + CASE WHEN n <= 25 THEN interval '-1 day' ELSE interval '1 day' END
-                FROM (SELECT gen_random_uuid() AS j, n FROM generate_series(1, 30) n) made
-                """
-            )
+            try await Self.insertTokens(deployment.database, realm: realm, userID: alice.id, count: 30, expired: 25)
             let deleted = try await deployment.database.withConnection { try await RefreshTokenStore().purgeExpired(on: $0, batchSize: 10) }
             #expect(deleted == 25)
             #expect(try await deployment.database.query("SELECT count(*) FROM refresh_tokens").single(Int.self) == 5)
         }
+    }
+
+    /// `count` outstanding refresh tokens of `userID`, made in bulk, each its own family,
+    /// issued two days ago: the first `expired` expired a day ago, the others expire in a day.
+    static func insertTokens(_ database: PostgresClient, realm: Realm, userID: UUID, count: Int, expired: Int = 0) async throws {
+        try await database.query(
+            """
+            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+            SELECT \(realm.tenantID), j, \(realm.environmentID), \(userID), j, \(realm.ring.active.kid),
+                   now() - interval '2 days', now() + CASE WHEN n <= \(expired) THEN interval '-1 day' ELSE interval '1 day' END
+            FROM (SELECT gen_random_uuid() AS j, n FROM generate_series(1, \(count)) n) made
+            """
+        )
     }
 }
