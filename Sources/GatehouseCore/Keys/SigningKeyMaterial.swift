@@ -31,7 +31,7 @@ public struct SigningKeyMaterial: Sendable {
 
     /// A new random key identifier: 128 bits, base64url.
     public static func newKid() -> String {
-        Base64URL.encode(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) })
+        Base64URL.random(bits: 128)
     }
 
     /// The public JWK (RFC 7517) of an asymmetric key, with `kid`, `alg` and `use`; `nil` for HS256.

@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 
 extension UUID {
@@ -7,10 +8,8 @@ extension UUID {
     /// millisecond that revocation instants are compared with.
     public static func version7(at instant: Date) -> UUID {
         let milliseconds = UInt64(max(0, (instant.timeIntervalSince1970 * 1000).rounded(.down)))
-        // Two draws from the system's generator, not sixteen: each draw is a system call.
-        var generator = SystemRandomNumberGenerator()
-        var bytes = [UInt8](repeating: 0, count: 16)
-        withUnsafeBytes(of: (generator.next() as UInt64, generator.next() as UInt64)) { bytes = Array($0) }
+        // One draw of 128 bits, not sixteen of one byte: each draw was a system call.
+        var bytes = SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }
         for index in 0..<6 {
             bytes[index] = UInt8(truncatingIfNeeded: milliseconds >> (8 * (5 - index)))
         }

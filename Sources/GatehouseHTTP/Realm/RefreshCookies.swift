@@ -63,10 +63,8 @@ enum RefreshCookies {
         Cookie(name: name, value: value, maxAge: maxAge, path: path, secure: true, httpOnly: httpOnly, sameSite: .strict)
     }
 
-    /// 256 random bits (the system's secure generator), base64url.
+    /// 256 random bits (swift-crypto's secure generator), base64url.
     private static func newCSRFToken() -> String {
-        var generator = SystemRandomNumberGenerator()
-        // Four 64-bit draws, not thirty-two byte draws: each draw is a system call.
-        return Base64URL.encode((0..<4).flatMap { _ in withUnsafeBytes(of: generator.next() as UInt64) { Array($0) } })
+        Base64URL.random(bits: 256)
     }
 }
