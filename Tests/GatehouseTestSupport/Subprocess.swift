@@ -54,9 +54,14 @@ public enum Subprocess {
             self.folder = folder
         }
 
+        /// What it wrote to standard output so far.
+        public var stdout: String { self.written("stdout") }
+
         /// What it wrote to standard error so far.
-        public var stderr: String {
-            (try? String(contentsOf: self.folder.appendingPathComponent("stderr"), encoding: .utf8)) ?? ""
+        public var stderr: String { self.written("stderr") }
+
+        private func written(_ stream: String) -> String {
+            (try? String(contentsOf: self.folder.appendingPathComponent(stream), encoding: .utf8)) ?? ""
         }
 
         /// Waits for the exit and returns what it printed.

@@ -52,6 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Seconds a kept-alive connection may stay idle between requests.")
     var idleTimeout = Int(ClientLimits().idleTimeout.components.seconds)
 
+    @Option(
+        help:
+            "Seconds that graceful shutdown (after SIGTERM or SIGINT, requests in flight finish) may take before the process exits anyway, with status 1."
+    )
+    var gracefulTimeout = 30
+
     @Option(help: "How log lines are written on standard error: json (one object per line) or text.")
     var logFormat: GatehouseLogHandler.Format = .text
 
@@ -61,8 +67,8 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     func validate() throws {
-        guard self.maxConnections >= 1, self.requestTimeout >= 1, self.idleTimeout >= 1 else {
-            throw ValidationError("--max-connections, --request-timeout and --idle-timeout must be at least 1")
+        guard self.maxConnections >= 1, self.requestTimeout >= 1, self.idleTimeout >= 1, self.gracefulTimeout >= 1 else {
+            throw ValidationError("--max-connections, --request-timeout, --idle-timeout and --graceful-timeout must be at least 1")
         }
         guard Logger.Level(rawValue: self.logLevel) != nil else {
             throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -110,6 +116,8 @@ struct ServeCommand: AsyncParsableCommand {
         // Whatever way serve ends, the lines still queued are written.
         defer { LogSink.standardError.flush() }
         let logger = Logger(label: "gatehouse")
+        let deadline = ShutdownDeadline(limit: .seconds(self.gracefulTimeout), logger: logger)
+        defer { withExtendedLifetime(deadline) {} }
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
         let publicURL =
             self.publicURL ?? ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }

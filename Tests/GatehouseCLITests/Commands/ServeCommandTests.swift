@@ -54,6 +54,32 @@ import Testing
         #expect(server.stop(signal: SIGTERM) == 0)
     }
 
+    /// Graceful shutdown waits for the requests in flight, but no longer than
+    /// `--graceful-timeout`: a client that sent half a request, under a far longer
+    /// `--request-timeout`, does not keep the process alive. It exits with status 1 and a
+    /// line that says why.
+    @Test func gracefulShutdownEndsAtTheGracefulTimeoutThoughARequestIsStillInFlight() async throws {
+        let url = try await TestPostgres.makeDatabase(migrated: true)
+        let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
+        #expect(try await GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
+        let server = try await GatehouseServer.start(environment: environment, arguments: ["--graceful-timeout", "1", "--request-timeout", "600"])
+        defer { server.stop(signal: SIGKILL) }
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Scripts/half_request.py").path
+        let holder = try Subprocess.start(
+            "/usr/bin/env",
+            ["timeout", "240", "python3", script, ClientLimitsTests.port(server)],
+            environment: ProcessInfo.processInfo.environment
+        )
+        defer { holder.stop(signal: SIGKILL) }
+        try await eventually(within: .seconds(60)) { holder.stdout.contains("holding") }
+
+        kill(server.process.pid, SIGTERM)
+        let exit = try server.process.wait()
+        #expect(exit.status == 1)
+        #expect(exit.stderr.contains("graceful shutdown did not finish in time"), "\(exit.stderr)")
+    }
+
     @Test func serveRefusesATrustedProxyThatIsNotAnAddressBlockNamingIt() async throws {
         let url = try await TestPostgres.makeDatabase(migrated: true)
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
