@@ -116,8 +116,6 @@ struct ServeCommand: AsyncParsableCommand {
         // Whatever way serve ends, the lines still queued are written.
         defer { LogSink.standardError.flush() }
         let logger = Logger(label: "gatehouse")
-        let deadline = ShutdownDeadline(limit: .seconds(self.gracefulTimeout), logger: logger)
-        defer { withExtendedLifetime(deadline) {} }
         let client = PostgresClient(configuration: try self.database.configuration(), logger: logger)
         let publicURL =
             self.publicURL ?? ProcessInfo.processInfo.environment["GATEHOUSE_PUBLIC_URL"].flatMap { $0.isEmpty ? nil : $0 }
@@ -157,6 +155,10 @@ struct ServeCommand: AsyncParsableCommand {
             services: [client, changes, scheduler],
             logger: logger
         )
+        // Armed only now: until the service group below watches for SIGTERM and SIGINT, they
+        // end the process at once, as they should while it is starting.
+        let deadline = ShutdownDeadline(limit: .seconds(self.gracefulTimeout), logger: logger)
+        defer { withExtendedLifetime(deadline) {} }
         try await application.runService()
         try await hashing.shutdownGracefully()
     }

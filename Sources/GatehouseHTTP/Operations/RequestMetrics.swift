@@ -3,10 +3,13 @@ import Synchronization
 
 /// Requests counted and timed per method, route and status, in a Prometheus registry that
 /// `/metrics` shows: `gatehouse_http_requests_total` and
-/// `gatehouse_http_request_duration_seconds`.
+/// `gatehouse_http_request_duration_seconds`; and the requests being answered now,
+/// `gatehouse_http_requests_in_flight`.
 public final class RequestMetrics: Sendable {
     /// The registry `/metrics` emits.
     public let registry: PrometheusCollectorRegistry
+    /// Requests received and not answered yet (a `/metrics` request counts itself).
+    let inFlight: Gauge
 
     private struct Series: Sendable {
         let requests: Counter
@@ -41,6 +44,14 @@ public final class RequestMetrics: Sendable {
             helpText: "Time from the request to its answer, by method, route template and status."
         )
     }
+    private static var inFlightName: MetricNameDescriptor {
+        MetricNameDescriptor(
+            namespace: "gatehouse",
+            subsystem: "http",
+            metricName: "requests_in_flight",
+            helpText: "Requests received and not answered yet; graceful shutdown waits for them."
+        )
+    }
     private static let buckets: [Duration] = [
         .microseconds(250), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(500),
         .seconds(2), .seconds(10),
@@ -49,6 +60,7 @@ public final class RequestMetrics: Sendable {
     /// - Parameter registry: where the series are kept.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
+        self.inFlight = registry.makeGauge(descriptor: Self.inFlightName)
     }
 
     /// Counts and times one request. The key holds strings the request already has, so

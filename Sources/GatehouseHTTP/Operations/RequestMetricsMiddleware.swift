@@ -1,9 +1,10 @@
 import HTTPTypes
 public import Hummingbird
+import Prometheus
 
 /// Counts and times every request in ``RequestMetrics``, labelled by its route template
 /// (`/t/{tenant}/{environment}/api/token`), never by the raw path, so the number of series
-/// stays bounded whatever clients send.
+/// stays bounded whatever clients send; and counts it in flight until it is answered.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: RequestMetrics
 
@@ -14,6 +15,8 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
 
     public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
+        self.metrics.inFlight.increment()
+        defer { self.metrics.inFlight.decrement() }
         do {
             let response = try await next(request, context)
             self.record(request, context, status: response.status.code, since: started)

@@ -4,7 +4,8 @@ import GatehouseTestSupport
 import HTTPTypes
 import Testing
 
-/// `/metrics`: Prometheus text with requests per route template and status.
+/// `/metrics`: Prometheus text with requests per route template and status, and the
+/// requests in flight.
 @Suite(.timeLimit(.minutes(5))) struct MetricsControllerTests {
     @Test func requestsAreCountedByRouteTemplateAndStatus() async throws {
         try await TestDeployment.with { deployment in
@@ -30,6 +31,8 @@ import Testing
                 #expect(lines.contains { $0.hasPrefix("gatehouse_http_requests_total{") && $0.hasSuffix(#"status="404"} 1"#) })
                 #expect(!text.contains("/no/such/path"))
                 #expect(text.contains("gatehouse_http_request_duration_seconds_bucket"))
+                // Only the /metrics request itself is being answered.
+                #expect(lines.contains { $0.hasPrefix("gatehouse_http_requests_in_flight ") && Double($0.split(separator: " ")[1]) == 1 })
                 // Labels are templates: no tenant, environment or token in them.
                 #expect(!text.contains("demo") && !text.contains(access))
             }
