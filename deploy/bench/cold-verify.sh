@@ -39,23 +39,16 @@ bench_wait_ready "$port"
 
 results="$state/results.txt"
 : > "$results"
+gh="http://127.0.0.1:$port"
 for rep in $(seq "$reps"); do
   echo "== repetition $rep of $reps" >&2
   # A fresh chain of tokens each time: the server keeps the signatures it has checked.
-  python3 mint_access_chain.py "http://127.0.0.1:$port" /t/bench/es256 "$state/es256-refresh.txt" "$count" "$state/cold.txt"
-  line="$(wrk -t1 -c"$connections" -d"$duration" --timeout 10s -s wrk/healthz.lua "http://127.0.0.1:$port" | grep '^RESULT')"
-  echo "healthz $line" >> "$results"
-  echo "   /healthz: $line" >&2
+  python3 mint_access_chain.py "$gh" /t/bench/es256 "$state/es256-refresh.txt" "$count" "$state/cold.txt"
+  bench_run healthz "$gh" healthz "$connections" "$duration"
   # One token, sent over and over: after the first request, every verify is warm.
   yes "$(tail -n 1 "$state/cold.txt")" | head -n "$count" > "$state/warm.txt" || true
-  line="$(BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/warm.txt" wrk -t1 -c"$connections" -d"$duration" --timeout 10s \
-    -s wrk/verify-each.lua "http://127.0.0.1:$port" | grep '^RESULT')"
-  echo "warm $line" >> "$results"
-  echo "   warm verify, sent the same way: $line" >&2
-  line="$(BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/cold.txt" wrk -t1 -c"$connections" -d"$duration" --timeout 10s \
-    -s wrk/verify-each.lua "http://127.0.0.1:$port" | grep '^RESULT')"
-  echo "cold $line" >> "$results"
-  echo "   cold verify: $line" >&2
+  bench_run warm "$gh" verify-each "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/warm.txt"
+  bench_run cold "$gh" verify-each "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/cold.txt"
   "$bench_realm" --es256-rate 3 >> "$results"
   tail -n 1 "$results" | sed 's/^/   /' >&2
   # The chains spent their refresh tokens: new ones for the next repetition.

@@ -7,6 +7,9 @@
 #   bench_build_realm        release build of deploy/bench's bench-realm ($bench_realm)
 #   bench_on_exit COMMAND    run COMMAND too when the script ends (before the cluster goes)
 #   bench_wait_ready PORT    until /readyz on 127.0.0.1:PORT answers 200
+#   bench_run NAME URL SCRIPT CONNECTIONS DURATION [VAR=VALUE...]
+#                            wrk with wrk/SCRIPT.lua (VARs in its environment); its RESULT
+#                            line goes to $results as "NAME RESULT ..." and to stderr
 
 bench_setup() {
   bench_state="$1"
@@ -46,4 +49,12 @@ bench_wait_ready() {
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$1/readyz" >/dev/null && return; sleep 0.1; done
   echo "$(basename "$0"): gatehouse on port $1 did not become ready" >&2
   exit 1
+}
+
+bench_run() {
+  local name="$1" target="$2" script="$3" c="$4" d="$5"; shift 5
+  local line
+  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "$target" | grep '^RESULT')"
+  echo "$name $line" >> "$results"
+  echo "   $name: $line" >&2
 }

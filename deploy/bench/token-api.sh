@@ -95,14 +95,6 @@ print(f"RESULT requests=0 rps={tps.group(1)} p50_ms={latency.group(1)} p99_ms=0 
   echo "refresh-db $line" >> "$results"
   echo "   refresh-db (pgbench, p50 is the mean): $line" >&2
 }
-# run NAME URL SCRIPT CONNECTIONS DURATION [VAR=VALUE...]
-run() {
-  local name="$1" target="$2" script="$3" c="$4" d="$5"; shift 5
-  local line
-  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "$target" | grep '^RESULT')"
-  echo "$name $line" >> "$results"
-  echo "   $name: $line" >&2
-}
 
 gh="http://127.0.0.1:$port"
 peer_url="http://127.0.0.1:18000"
@@ -111,34 +103,34 @@ for rep in $(seq 0 $((reps - 1))); do
   for realm in hs256 es256; do
     # The ceiling of verify and me, measured just before them: on a shared machine the
     # rates drift over a repetition, and a ratio of neighbours drifts least.
-    run healthz "$gh" healthz "$connections" "$duration"
+    bench_run healthz "$gh" healthz "$connections" "$duration"
     token="$(cat "$state/$realm-access.txt")"
-    run "verify-$realm" "$gh" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-    run "me-$realm" "$gh" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-    run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
+    bench_run "verify-$realm" "$gh" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    bench_run "me-$realm" "$gh" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    bench_run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   done
-  run "refresh-cookie" "$gh" refresh-cookie "$connections" "$refresh_duration" BENCH_BASE="/t/bench/cookie" \
+  bench_run "refresh-cookie" "$gh" refresh-cookie "$connections" "$refresh_duration" BENCH_BASE="/t/bench/cookie" \
     BENCH_TOKENS="$state/cookie-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   rotate_ceiling "$rep"
   "$bench_realm" --hash-time >> "$state/hash.txt"
   "$bench_realm" --hash-rate 3 >> "$state/hash-rate.txt"
-  run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+  bench_run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   if [ -n "$baseline" ]; then
     bl="http://127.0.0.1:$((port + 1))"
     for realm in hs256 es256; do
       token="$(cat "$state/$realm-access.txt")"
-      run "verify-$realm-before" "$bl" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-      run "me-$realm-before" "$bl" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-      run "refresh-$realm-before" "$bl" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
+      bench_run "verify-$realm-before" "$bl" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      bench_run "me-$realm-before" "$bl" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      bench_run "refresh-$realm-before" "$bl" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
         BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$(((reps + rep) * pool_slice))"
     done
-    run "login-es256-before" "$bl" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+    bench_run "login-es256-before" "$bl" login 4 "$duration" BENCH_BASE="/t/bench/es256"
   fi
   token="$(cat "$state/peer-access.txt")"
-  run verify-peer "$peer_url" verify "$connections" "$duration" BENCH_TOKEN="$token"
-  run me-peer "$peer_url" me "$connections" "$duration" BENCH_TOKEN="$token"
-  run refresh-peer "$peer_url" refresh "$connections" "$refresh_duration" BENCH_TOKENS="$state/peer-refresh.txt" \
+  bench_run verify-peer "$peer_url" verify "$connections" "$duration" BENCH_TOKEN="$token"
+  bench_run me-peer "$peer_url" me "$connections" "$duration" BENCH_TOKEN="$token"
+  bench_run refresh-peer "$peer_url" refresh "$connections" "$refresh_duration" BENCH_TOKENS="$state/peer-refresh.txt" \
     BENCH_OFFSET="$((rep * 2000))"
 done
 

@@ -76,9 +76,7 @@ import Testing
         // The server is answering it: in flight beside the /metrics request itself.
         try await eventually(within: .seconds(60)) {
             let metrics = try await server.curl("GET", "/metrics").body
-            return metrics.split(separator: "\n").contains {
-                $0.hasPrefix("gatehouse_http_requests_in_flight ") && (Double($0.split(separator: " ")[1]) ?? 0) >= 2
-            }
+            return (PrometheusText.value(of: "gatehouse_http_requests_in_flight", in: metrics) ?? 0) >= 2
         }
 
         kill(server.process.pid, SIGTERM)

@@ -32,7 +32,7 @@ import Testing
                 #expect(!text.contains("/no/such/path"))
                 #expect(text.contains("gatehouse_http_request_duration_seconds_bucket"))
                 // Only the /metrics request itself is being answered.
-                #expect(lines.contains { $0.hasPrefix("gatehouse_http_requests_in_flight ") && Double($0.split(separator: " ")[1]) == 1 })
+                #expect(PrometheusText.value(of: "gatehouse_http_requests_in_flight", in: text) == 1)
                 // Labels are templates: no tenant, environment or token in them.
                 #expect(!text.contains("demo") && !text.contains(access))
             }
