@@ -14,11 +14,14 @@ end
 
 -- A request() that posts {"FIELD": token} to PATH, each request with the next unused token
 -- of BENCH_TOKENS (a file, one token a line), from line BENCH_OFFSET + 1. When the file
--- runs out it sends an empty token, which counts as a non-2xx: the file must outlast the run.
+-- runs out it sends an empty token, which counts as a non-2xx: the file must outlast the
+-- run. With BENCH_CYCLE set, it starts over from the first line instead.
 function M.each_token(path, field)
   local tokens = M.read_lines(os.getenv("BENCH_TOKENS"))
   local next_token = tonumber(os.getenv("BENCH_OFFSET") or "0") + 1
+  local cycle = os.getenv("BENCH_CYCLE") ~= nil
   return function()
+    if cycle and next_token > #tokens then next_token = 1 end
     local token = tokens[next_token] or ""
     next_token = next_token + 1
     return wrk.format("POST", M.base .. path, {["Content-Type"] = "application/json"},
