@@ -1,5 +1,7 @@
 import Foundation
 public import GatehousePostgres
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Group commit for refresh-token rotations: rotations that arrive while others are being
@@ -12,6 +14,11 @@ import Synchronization
 /// the same token. A refresh that presents a token already queued or in flight rides along
 /// with it (a twin): when that rotation is decided the twin is refused, since the token is
 /// spent either way, and when it fails the twin fails the same way.
+///
+/// Each refresh goes on, after its statement, on the event loop it came from. The process's
+/// tasks run on the event loops, and a task resumed from a loop stays on that loop: resumed
+/// where the statement finished, a whole batch's signing would queue on one loop while the
+/// other idled.
 public final class RefreshGroupCommit: Sendable {
     public typealias Key = RefreshTokenStore.Rotation.Key
 
@@ -19,7 +26,7 @@ public final class RefreshGroupCommit: Sendable {
         /// Rotations not sent yet, oldest first.
         var queue: [RefreshTokenStore.Rotation] = []
         /// For each token queued or in flight: who waits for it, the first one its owner.
-        var waiting: [Key: [CheckedContinuation<User?, any Error>]] = [:]
+        var waiting: [Key: [Waiter]] = [:]
         /// Statements being written.
         var running = 0
 
@@ -31,6 +38,17 @@ public final class RefreshGroupCommit: Sendable {
             let batch = Array(self.queue.prefix(limit))
             self.queue.removeFirst(batch.count)
             return batch
+        }
+    }
+
+    /// A refresh waiting for its rotation to be decided, and the loop to go on on.
+    private struct Waiter {
+        var continuation: CheckedContinuation<User?, any Error>
+        var loop: (any EventLoop)?
+
+        func resume(with result: Result<User?, any Error>) {
+            guard let loop = self.loop, !loop.inEventLoop else { return self.continuation.resume(with: result) }
+            loop.execute { self.continuation.resume(with: result) }
         }
     }
 
@@ -64,12 +82,13 @@ public final class RefreshGroupCommit: Sendable {
     /// nothing (the token was spent or revoked, or its user cannot refresh).
     public func rotate(_ rotation: RefreshTokenStore.Rotation) async throws -> User? {
         try await withCheckedThrowingContinuation { continuation in
+            let waiter = Waiter(continuation: continuation, loop: MultiThreadedEventLoopGroup.currentEventLoop)
             let batch = self.state.withLock { state -> [RefreshTokenStore.Rotation]? in
                 if state.waiting[rotation.key] != nil {
-                    state.waiting[rotation.key]?.append(continuation)
+                    state.waiting[rotation.key]?.append(waiter)
                     return nil
                 }
-                state.waiting[rotation.key] = [continuation]
+                state.waiting[rotation.key] = [waiter]
                 state.queue.append(rotation)
                 return state.nextBatch(running: self.maximumRunning, limit: self.maximumBatch)
             }
@@ -89,11 +108,11 @@ public final class RefreshGroupCommit: Sendable {
                 return state.nextBatch(running: self.maximumRunning, limit: self.maximumBatch)
             }
             let waiting = self.state.withLock { state in batch.map { state.waiting.removeValue(forKey: $0.key) ?? [] } }
-            for (rotation, continuations) in zip(batch, waiting) {
-                for (index, continuation) in continuations.enumerated() {
+            for (rotation, waiters) in zip(batch, waiting) {
+                for (index, waiter) in waiters.enumerated() {
                     switch outcomes[rotation.key] ?? .success(nil) {
-                    case .success(let user): continuation.resume(returning: index == 0 ? user : nil)
-                    case .failure(let error): continuation.resume(throwing: error)
+                    case .success(let user): waiter.resume(with: .success(index == 0 ? user : nil))
+                    case .failure(let error): waiter.resume(with: .failure(error))
                     }
                 }
             }
