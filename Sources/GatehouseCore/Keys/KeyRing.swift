@@ -10,12 +10,23 @@ public struct KeyRing: Sendable {
         public let state: KeyState
         /// jwt-kit's signer; it verifies too.
         public let signer: any JWTAlgorithm
+        /// The header segment of the access tokens this key signs, made once.
+        let accessHeader: [UInt8]
+        /// The header segment of the refresh and sliding tokens this key signs, made once.
+        let otherHeader: [UInt8]
 
-        public init(kid: String, algorithm: SigningAlgorithm, state: KeyState, signer: any JWTAlgorithm) {
+        public init(kid: String, algorithm: SigningAlgorithm, state: KeyState, signer: any JWTAlgorithm) throws {
             self.kid = kid
             self.algorithm = algorithm
             self.state = state
             self.signer = signer
+            self.accessHeader = Array(try TokenHeader(alg: algorithm.rawValue, typ: TokenType.access.headerType, kid: kid).segment().utf8)
+            self.otherHeader = Array(try TokenHeader(alg: algorithm.rawValue, typ: TokenType.refresh.headerType, kid: kid).segment().utf8)
+        }
+
+        /// The first segment of the tokens of `type` that this key signs.
+        func headerSegment(for type: TokenType) -> String {
+            String(decoding: type == .access ? self.accessHeader : self.otherHeader, as: UTF8.self)
         }
     }
 
@@ -45,5 +56,16 @@ public struct KeyRing: Sendable {
     /// revoked one. Never a fallback to some default key.
     public func verificationKey(kid: String) -> Key? {
         self.verifying[kid]
+    }
+
+    /// The verifying key whose own header `segment` is, byte for byte, and the type of
+    /// token it names (for refresh and sliding tokens, whose headers are alike, `.refresh`):
+    /// what decoding that header would find, without decoding it.
+    func key(signingHeader segment: some Collection<UInt8>) -> (Key, TokenType)? {
+        for key in self.verifying.values {
+            if segment.elementsEqual(key.accessHeader) { return (key, .access) }
+            if segment.elementsEqual(key.otherHeader) { return (key, .refresh) }
+        }
+        return nil
     }
 }

@@ -161,7 +161,7 @@ public final class RealmDirectory: Sendable {
             database: self.database
         ) {
             ringKeys.append(
-                KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
+                try KeyRing.Key(kid: stored.kid, algorithm: stored.algorithm, state: stored.state, signer: try await self.signer(for: stored))
             )
             if let object = stored.publicJWK?.object, !object.isEmpty {
                 published.append(object)

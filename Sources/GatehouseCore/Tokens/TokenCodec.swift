@@ -23,40 +23,6 @@ public struct TokenCodec: Sendable {
         self.leeway = leeway.timeInterval
     }
 
-    private struct Header: Codable {
-        var alg: String
-        var typ: String?
-        var kid: String?
-        /// Whether the header names critical extensions (RFC 7515 §4.1.11): this service
-        /// understands none, so such a token is refused.
-        var hasCritical = false
-
-        enum CodingKeys: String, CodingKey {
-            case alg, typ, kid, crit
-        }
-
-        init(alg: String, typ: String?, kid: String?) {
-            self.alg = alg
-            self.typ = typ
-            self.kid = kid
-        }
-
-        init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            self.alg = try container.decode(String.self, forKey: .alg)
-            self.typ = try container.decodeIfPresent(String.self, forKey: .typ)
-            self.kid = try container.decodeIfPresent(String.self, forKey: .kid)
-            self.hasCritical = container.contains(.crit)
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(self.alg, forKey: .alg)
-            try container.encodeIfPresent(self.typ, forKey: .typ)
-            try container.encodeIfPresent(self.kid, forKey: .kid)
-        }
-    }
-
     /// Signs a token.
     /// - Parameters:
     ///   - type: access or refresh, for the header's `typ`.
@@ -65,9 +31,7 @@ public struct TokenCodec: Sendable {
     public func sign(_ type: TokenType, payload: some Encodable, with key: KeyRing.Key) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let header = try encoder.encode(Header(alg: key.algorithm.rawValue, typ: type.headerType, kid: key.kid))
-        let payload = try encoder.encode(payload)
-        var token = Base64URL.encode(header) + "." + Base64URL.encode(payload)
+        var token = key.headerSegment(for: type) + "." + Base64URL.encode(try encoder.encode(payload))
         let signature = try key.signer.sign(Array(token.utf8))
         token += "." + Base64URL.encode(signature)
         return token
@@ -83,14 +47,22 @@ public struct TokenCodec: Sendable {
         let bytes = Array(token.utf8)
         guard bytes.count <= Self.maximumLength else { throw .invalid }
         let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty,
-            let headerJSON = Base64URL.decode(parts[0]),
-            let header = try? JSONDecoder().decode(Header.self, from: Data(headerJSON)),
-            let kid = header.kid, !header.hasCritical
-        else { throw .invalid }
-        guard let key = ring.verificationKey(kid: kid) else { throw .unknownKey(kid: kid) }
-        guard header.alg == key.algorithm.rawValue,
-            let signature = Base64URL.decode(parts[2]),
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else { throw .invalid }
+        // A header this ring signs with needs no decoding: its key and type are known.
+        let key: KeyRing.Key
+        let headerType: String?
+        if let (signer, type) = ring.key(signingHeader: parts[0]) {
+            (key, headerType) = (signer, type.headerType)
+        } else {
+            guard let headerJSON = Base64URL.decode(parts[0]),
+                let header = try? JSONDecoder().decode(TokenHeader.self, from: Data(headerJSON)),
+                let kid = header.kid, !header.hasCritical
+            else { throw .invalid }
+            guard let found = ring.verificationKey(kid: kid) else { throw .unknownKey(kid: kid) }
+            guard header.alg == found.algorithm.rawValue else { throw .invalid }
+            (key, headerType) = (found, header.typ)
+        }
+        guard let signature = Base64URL.decode(parts[2]),
             (try? key.signer.verify(signature, signs: bytes[..<(parts[0].count + 1 + parts[1].count)])) == true
         else { throw .invalid }
 
@@ -102,7 +74,7 @@ public struct TokenCodec: Sendable {
             let exp = claims.exp, let iat = claims.iat, claims.iss == self.issuer
         else { throw .invalid }
         // typ and token_type must agree: a refresh token dressed as an access token is forged.
-        guard header.typ == type.headerType, (type == .sliding) == (claims.refreshExp != nil) else { throw .invalid }
+        guard headerType == type.headerType, (type == .sliding) == (claims.refreshExp != nil) else { throw .invalid }
         // A token for an audience must name this realm's; a realm without one accepts none
         // that names an audience (RFC 7519 §4.1.3, as PyJWT and so SimpleJWT do).
         if let audience = self.audience {
@@ -119,7 +91,7 @@ public struct TokenCodec: Sendable {
             jti: jti,
             issuedAt: Self.issueInstant(iat: iat, jti: jti),
             expiresAt: Date(timeIntervalSince1970: exp),
-            kid: kid,
+            kid: key.kid,
             refreshExpiresAt: claims.refreshExp.map(Date.init(timeIntervalSince1970:))
         )
         try self.check(verified, expecting: expected, now: now)
