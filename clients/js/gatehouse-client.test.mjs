@@ -233,7 +233,7 @@ describe('against a fake realm', () => {
         return json(200, issue());
       }
       if (!live.access.has(bearer)) {
-        if (bearer === 'slow-garbage') await new Promise((resolve) => setTimeout(resolve, 100)); // after the refresh's answer
+        if (bearer === 'slow-garbage') await realmFetch.slowAnswer; // held until the test lets it go
         return json(401, { code: 'token_not_valid', detail: 'Given token not valid' });
       }
       if (path.endsWith('/api/me/')) return json(200, { id: 'u1', username: 'alice', role: 'user' });
@@ -249,11 +249,17 @@ describe('against a fake realm', () => {
     const fetch = fakeRealm();
     const client = new GatehouseClient({ baseUrl, fetch });
     await client.login('alice', 'pw');
+    let answerLate;
+    fetch.realm.slowAnswer = new Promise((resolve) => { answerLate = resolve; });
     client._setTokensForTesting({ access: 'garbage', refresh: 'spent' });
     const early = client.request('/api/me/');
     client._setTokensForTesting({ access: 'slow-garbage' });
     const late = client.request('/api/me/');
     client._setTokensForTesting({ access: 'garbage' });
+    // The late 401 is answered only once the failed refresh has ended the session (a timer
+    // here raced the refresh on a loaded machine).
+    await Promise.allSettled([early]);
+    answerLate();
     const results = await Promise.allSettled([early, late]);
     for (const result of results) {
       assert.equal(result.status, 'rejected');
