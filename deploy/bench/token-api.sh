@@ -7,7 +7,12 @@
 # Prints req/s (median of the repetitions), p50/p99, status >= 400 counts and the ratios.
 #
 #   deploy/bench/token-api.sh            knobs: BENCH_REPS (3), BENCH_DURATION (10s),
-#                                        BENCH_CONNECTIONS (32), PEER_DIR, BENCH_BASELINE
+#                                        BENCH_CONNECTIONS (32), PEER_DIR, BENCH_BASELINE,
+#                                        BENCH_SLICES (4), BENCH_SLICE_DURATION (2s)
+#
+# verify and me are measured in BENCH_SLICES short slices per repetition, each right after a
+# slice of /healthz (healthz, verify, healthz, me, ...): on a shared machine /healthz alone
+# moves by half within a minute, and a ratio of neighbouring seconds moves least.
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
@@ -18,6 +23,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$PWD"
 reps="${BENCH_REPS:-3}"
 duration="${BENCH_DURATION:-10s}"
+slices_per_rep="${BENCH_SLICES:-4}"
+slice="${BENCH_SLICE_DURATION:-2s}"
 connections="${BENCH_CONNECTIONS:-32}"
 refresh_duration="${BENCH_REFRESH_DURATION:-5s}"
 pool_slice="${BENCH_POOL_SLICE:-25000}"
@@ -101,12 +108,14 @@ peer_url="http://127.0.0.1:18000"
 for rep in $(seq 0 $((reps - 1))); do
   echo "== repetition $((rep + 1)) of $reps" >&2
   for realm in hs256 es256; do
-    # The ceiling of verify and me, measured just before them: on a shared machine the
-    # rates drift over a repetition, and a ratio of neighbours drifts least.
-    bench_run healthz "$gh" healthz "$connections" "$duration"
+    # The ceiling of verify and me, each slice measured just before them.
     token="$(cat "$state/$realm-access.txt")"
-    bench_run "verify-$realm" "$gh" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-    bench_run "me-$realm" "$gh" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    for _ in $(seq "$slices_per_rep"); do
+      bench_run healthz "$gh" healthz "$connections" "$slice"
+      bench_run "verify-$realm" "$gh" verify "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      bench_run healthz "$gh" healthz "$connections" "$slice"
+      bench_run "me-$realm" "$gh" me "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    done
     bench_run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   done
@@ -138,7 +147,7 @@ done
 rss_peak="$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")"
 echo "gatehouse RSS: idle $((rss_idle / 1024)) MiB, peak under load $((rss_peak / 1024)) MiB" >> "$state/memory.txt"
 
-python3 - "$results" "$state/hash.txt" "$state/memory.txt" "$state/hash-rate.txt" <<'PY'
+python3 - "$results" "$state/hash.txt" "$state/memory.txt" "$state/hash-rate.txt" "$slices_per_rep" <<'PY'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -176,17 +185,23 @@ hash_rate = statistics.median(float(line.split()[-1]) for line in open(sys.argv[
 print(f"login: {login / hash_rate:.2f} of the hash rate with both cores hashing at once ({hash_rate:.1f}/s, "
       f"measured before each login run)")
 def of_healthz(endpoint, realm):
-    """Each repetition's rate over the /healthz run just before it (healthz runs twice a
-    repetition, before the HS256 and the ES256 realm): the median and every repetition's."""
-    index = ["hs256", "es256"].index(realm)
-    ratios = [r["rps"] / rows["healthz"][2 * rep + index]["rps"] for rep, r in enumerate(rows[f"{endpoint}-{realm}"])]
+    """Each repetition's slices of `endpoint` over the /healthz slices just before them
+    (summed), for the median and every repetition's. A repetition runs, per realm (HS256,
+    then ES256), its slices as healthz, verify, healthz, me."""
+    k = int(sys.argv[5])
+    first = ["hs256", "es256"].index(realm) * 2 * k + ["verify", "me"].index(endpoint)
+    ratios = []
+    for rep in range(len(rows[f"{endpoint}-{realm}"]) // k):
+        served = sum(r["rps"] for r in rows[f"{endpoint}-{realm}"][rep * k:(rep + 1) * k])
+        ceiling = sum(rows["healthz"][rep * 4 * k + first + 2 * s]["rps"] for s in range(k))
+        ratios.append(served / ceiling)
     return statistics.median(ratios), ratios
 for endpoint in ["verify", "me"]:
     parts = []
     for realm in ["es256", "hs256"]:
         middle, ratios = of_healthz(endpoint, realm)
         parts.append(f"{realm.upper()} {middle:.2f} ({', '.join(f'{r:.2f}' for r in ratios)})")
-    print(f"{endpoint} of the /healthz run just before it, median of the repetitions: {'; '.join(parts)} (goal >= 0.8)")
+    print(f"{endpoint} of the /healthz slices just before its own, median of the repetitions: {'; '.join(parts)} (goal >= 0.8)")
 print(open(sys.argv[3]).read().strip())
 if "login-es256-before" in rows:
     print("\nagainst the baseline binary, same run (ratio to the peer: now / before):")
