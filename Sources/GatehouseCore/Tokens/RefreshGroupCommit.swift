@@ -41,7 +41,7 @@ public final class RefreshGroupCommit: Sendable {
         }
     }
 
-    /// A refresh waiting for its rotation to be decided, and the loop to go on on.
+    /// A refresh waiting for its rotation to be decided, and the event loop to resume it on.
     private struct Waiter {
         var continuation: CheckedContinuation<User?, any Error>
         var loop: (any EventLoop)?
