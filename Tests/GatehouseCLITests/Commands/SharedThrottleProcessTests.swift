@@ -6,7 +6,7 @@ import Testing
 /// Throttles across real `gatehouse serve` processes on one PostgreSQL: together they admit
 /// the configured rate, not once per instance.
 @Suite(.timeLimit(.minutes(5))) struct SharedThrottleProcessTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func twoInstancesAdmitTheRateOnceBetweenThem() async throws {
         let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)

@@ -4,7 +4,7 @@ import GatehousePostgres
 import GatehouseTestSupport
 import Testing
 
-@Suite(.timeLimit(.minutes(2))) struct DatabaseClockTests {
+@Suite(.timeLimit(.minutes(3))) struct DatabaseClockTests {
     /// Under load, a synchronization can wait seconds for a pooled connection before its
     /// statement is sent. Counting that wait as round trip set the clock ahead by half of it,
     /// and a token issued just before a revocation then carried an `iat` after it.

@@ -35,7 +35,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func madeUpKidsDoNotCrowdOutAGenuineNewKey() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()

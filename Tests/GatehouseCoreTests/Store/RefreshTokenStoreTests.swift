@@ -6,7 +6,7 @@ import Testing
 
 /// Family revocation against rotations committing at the same time.
 @Suite(.timeLimit(.minutes(5))) struct RefreshTokenStoreTests {
-    @Test(.timeLimit(.minutes(1)))
+    @Test(.timeLimit(.minutes(3)))
     func revokingAFamilyCatchesTheChildOfARotationCommittingMeanwhile() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()

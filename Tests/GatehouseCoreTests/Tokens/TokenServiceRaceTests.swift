@@ -7,7 +7,7 @@ import Testing
 /// What happens when requests race each other or the operators: replays, password changes
 /// during a login, clocks that disagree.
 @Suite(.timeLimit(.minutes(5))) struct TokenServiceRaceTests {
-    @Test(.timeLimit(.minutes(2)))
+    @Test(.timeLimit(.minutes(3)))
     func aReplayAtTheSameMomentAsTheRotationRevokesTheFamily() async throws {
         try await TestDeployment.with { deployment in
             let realm = try await deployment.realm()
