@@ -33,17 +33,16 @@ public final class DatabaseClock: Sendable {
     /// after a revocation made at the same moment. Of three round trips, the shortest decides.
     public func synchronize(with database: PostgresClient) async throws {
         let offset = try await database.withConnection { connection in
-            var best: (roundTrip: TimeInterval, offset: TimeInterval)?
+            var best = (roundTrip: TimeInterval.infinity, offset: 0.0)
             for _ in 0..<3 {
                 let before = self.local()
                 let remote = try await connection.query("SELECT clock_timestamp()").single(Date.self)
-                let after = self.local()
-                let roundTrip = after.timeIntervalSince(before)
-                if roundTrip < best?.roundTrip ?? .infinity {
+                let roundTrip = self.local().timeIntervalSince(before)
+                if roundTrip < best.roundTrip {
                     best = (roundTrip, remote.timeIntervalSince(before.addingTimeInterval(roundTrip / 2)))
                 }
             }
-            return best?.offset ?? 0
+            return best.offset
         }
         self.offset.store(Int64((offset * 1_000_000).rounded()), ordering: .relaxed)
     }

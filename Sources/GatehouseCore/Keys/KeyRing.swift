@@ -11,22 +11,22 @@ public struct KeyRing: Sendable {
         /// jwt-kit's signer; it verifies too.
         public let signer: any JWTAlgorithm
         /// The header segment of the access tokens this key signs, made once.
-        let accessHeader: [UInt8]
+        let accessHeader: String
         /// The header segment of the refresh and sliding tokens this key signs, made once.
-        let otherHeader: [UInt8]
+        let otherHeader: String
 
         public init(kid: String, algorithm: SigningAlgorithm, state: KeyState, signer: any JWTAlgorithm) throws {
             self.kid = kid
             self.algorithm = algorithm
             self.state = state
             self.signer = signer
-            self.accessHeader = Array(try TokenHeader(alg: algorithm.rawValue, typ: TokenType.access.headerType, kid: kid).segment().utf8)
-            self.otherHeader = Array(try TokenHeader(alg: algorithm.rawValue, typ: TokenType.refresh.headerType, kid: kid).segment().utf8)
+            self.accessHeader = try TokenHeader(alg: algorithm.rawValue, typ: TokenType.access.headerType, kid: kid).segment()
+            self.otherHeader = try TokenHeader(alg: algorithm.rawValue, typ: TokenType.refresh.headerType, kid: kid).segment()
         }
 
         /// The first segment of the tokens of `type` that this key signs.
         func headerSegment(for type: TokenType) -> String {
-            String(decoding: type == .access ? self.accessHeader : self.otherHeader, as: UTF8.self)
+            type == .access ? self.accessHeader : self.otherHeader
         }
     }
 
@@ -63,8 +63,8 @@ public struct KeyRing: Sendable {
     /// what decoding that header would find, without decoding it.
     func key(signingHeader segment: some Collection<UInt8>) -> (Key, TokenType)? {
         for key in self.verifying.values {
-            if segment.elementsEqual(key.accessHeader) { return (key, .access) }
-            if segment.elementsEqual(key.otherHeader) { return (key, .refresh) }
+            if segment.elementsEqual(key.accessHeader.utf8) { return (key, .access) }
+            if segment.elementsEqual(key.otherHeader.utf8) { return (key, .refresh) }
         }
         return nil
     }
