@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GatehouseCore
 import Logging
 
 /// Log lines on standard error (through ``LogSink``, in batches), as JSON objects (`--log-format json`, for
@@ -41,12 +42,12 @@ struct GatehouseLogHandler: LogHandler {
             line += "\",\"level\":\""
             line += event.level.rawValue
             line += "\",\"logger\":"
-            Self.quote(self.label, into: &line)
+            JSONValue.quote(self.label, into: &line)
             line += ",\"message\":"
-            Self.quote(event.message.description, into: &line)
+            JSONValue.quote(event.message.description, into: &line)
             for (key, value) in metadata.sorted(by: { $0.key < $1.key }) {
                 line += ","
-                Self.quote(key == "hb.request.id" ? "request_id" : key, into: &line)
+                JSONValue.quote(key == "hb.request.id" ? "request_id" : key, into: &line)
                 line += ":"
                 Self.json(value, into: &line)
             }
@@ -79,13 +80,13 @@ struct GatehouseLogHandler: LogHandler {
     /// A metadata value as JSON: numbers and booleans as themselves, the rest as strings.
     private static func json(_ value: Logger.Metadata.Value, into line: inout String) {
         switch value {
-        case .string(let string): Self.quote(string, into: &line)
+        case .string(let string): JSONValue.quote(string, into: &line)
         case .stringConvertible(let convertible):
             switch convertible {
             case let number as Int: line += String(number)
             case let number as Double where number.isFinite: line += String(number)
             case let flag as Bool: line += String(flag)
-            default: Self.quote(convertible.description, into: &line)
+            default: JSONValue.quote(convertible.description, into: &line)
             }
         case .array(let values):
             line += "["
@@ -98,34 +99,12 @@ struct GatehouseLogHandler: LogHandler {
             line += "{"
             for (index, (key, value)) in values.sorted(by: { $0.key < $1.key }).enumerated() {
                 if index > 0 { line += "," }
-                Self.quote(key, into: &line)
+                JSONValue.quote(key, into: &line)
                 line += ":"
                 Self.json(value, into: &line)
             }
             line += "}"
         }
-    }
-
-    /// `string` as a JSON string (RFC 8259 §7): quotes, backslashes and control characters
-    /// escaped. Most strings need none, and are copied as they are.
-    static func quote(_ string: String, into line: inout String) {
-        line += "\""
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            line += string
-        } else {
-            for scalar in string.unicodeScalars {
-                switch scalar {
-                case "\"": line += "\\\""
-                case "\\": line += "\\\\"
-                case "\n": line += "\\n"
-                case "\r": line += "\\r"
-                case "\t": line += "\\t"
-                case _ where scalar.value < 0x20: line += String(format: "\\u%04x", scalar.value)
-                default: line.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        line += "\""
     }
 
     /// Now as `2026-12-06T07:41:05.123Z`, written digit by digit: a line per request

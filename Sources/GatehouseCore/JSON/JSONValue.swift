@@ -52,13 +52,6 @@ public enum JSONValue: Sendable, Hashable, Codable {
         try JSONDecoder().decode(JSONValue.self, from: Data(data))
     }
 
-    /// The compact JSON text of this value.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return (try? String(decoding: encoder.encode(self), as: UTF8.self)) ?? "null"
-    }
-
     public var objectValue: [String: JSONValue]? {
         if case .object(let object) = self { return object }
         return nil

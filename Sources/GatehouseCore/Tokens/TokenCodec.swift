@@ -26,12 +26,10 @@ public struct TokenCodec: Sendable {
     /// Signs a token.
     /// - Parameters:
     ///   - type: access or refresh, for the header's `typ`.
-    ///   - payload: the claims (the service's own ``TokenPayload``; anything encodable, for tests that forge).
+    ///   - claims: the payload's JSON text (the service's own ``TokenPayload``'s; any JSON, for tests that forge).
     ///   - key: the signing key.
-    public func sign(_ type: TokenType, payload: some Encodable, with key: KeyRing.Key) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
-        var token = key.headerSegment(for: type) + "." + Base64URL.encode(try encoder.encode(payload))
+    public func sign(_ type: TokenType, claims: String, with key: KeyRing.Key) throws -> String {
+        var token = key.headerSegment(for: type) + "." + Base64URL.encode(claims.utf8)
         let signature = try key.signer.sign(Array(token.utf8))
         token += "." + Base64URL.encode(signature)
         return token

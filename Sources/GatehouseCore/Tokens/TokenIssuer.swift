@@ -51,6 +51,6 @@ struct TokenIssuer: Sendable {
     }
 
     func sign(_ type: TokenType, _ payload: TokenPayload, realm: Realm) throws -> String {
-        try realm.codec.sign(type, payload: payload, with: realm.ring.active)
+        try realm.codec.sign(type, claims: payload.jsonText, with: realm.ring.active)
     }
 }

@@ -140,7 +140,7 @@ import Testing
                     "user_id": .string(user.id.uuidString.lowercased()), "iat": .number(now + seconds),
                     "exp": .number(now + seconds + 600), "jti": .string(UUID().uuidString.lowercased()),
                 ]
-                return try realm.codec.sign(.access, payload: JSONValue.object(claims), with: realm.ring.active)
+                return try realm.codec.sign(.access, claims: JSONValue.object(claims).jsonText, with: realm.ring.active)
             }
             // Within the leeway (30 s) a clock a little ahead is forgiven; beyond it, refused.
             _ = try await deployment.tokens.authenticate(in: realm, accessToken: try token(issuedIn: 10))

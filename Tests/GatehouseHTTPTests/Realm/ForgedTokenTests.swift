@@ -105,7 +105,7 @@ import Testing
                 // A refresh-typed header on an access payload, properly signed: typ and token_type disagree.
                 var mixed = claims
                 mixed["token_type"] = "refresh"
-                let mixedToken = try realm.codec.sign(.access, payload: JSONValue.object(mixed), with: realm.ring.active)
+                let mixedToken = try realm.codec.sign(.access, claims: JSONValue.object(mixed).jsonText, with: realm.ring.active)
                 try await Self.expectRefused(mixedToken, api, "typ at+jwt with token_type refresh")
 
                 // Garbage of every shape.
@@ -125,12 +125,12 @@ import Testing
                 let now = Date().timeIntervalSince1970
                 var withinLeeway = claims
                 withinLeeway["exp"] = .number((now - 10).rounded(.down))
-                let recent = try realm.codec.sign(.access, payload: JSONValue.object(withinLeeway), with: realm.ring.active)
+                let recent = try realm.codec.sign(.access, claims: JSONValue.object(withinLeeway).jsonText, with: realm.ring.active)
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(recent)]).status == .ok)
 
                 var beyondLeeway = claims
                 beyondLeeway["exp"] = .number((now - 31).rounded(.down))
-                let expired = try realm.codec.sign(.access, payload: JSONValue.object(beyondLeeway), with: realm.ring.active)
+                let expired = try realm.codec.sign(.access, claims: JSONValue.object(beyondLeeway).jsonText, with: realm.ring.active)
                 try await Self.expectRefused(expired, api, "expired beyond leeway")
             }
         }

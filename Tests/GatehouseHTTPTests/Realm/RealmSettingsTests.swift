@@ -39,10 +39,10 @@ import Testing
                 #expect(claims["aud"]?.stringValue == "mobile-app")
                 var otherAudience = claims
                 otherAudience["aud"] = "web"
-                let forged = try realm.codec.sign(.access, payload: JSONValue.object(otherAudience), with: realm.ring.active)
+                let forged = try realm.codec.sign(.access, claims: JSONValue.object(otherAudience).jsonText, with: realm.ring.active)
                 #expect(try await api.send(.get, "/api/me/", bearer: forged).status == .unauthorized)
                 otherAudience["aud"] = .array(["web", "mobile-app"])
-                let listed = try realm.codec.sign(.access, payload: JSONValue.object(otherAudience), with: realm.ring.active)
+                let listed = try realm.codec.sign(.access, claims: JSONValue.object(otherAudience).jsonText, with: realm.ring.active)
                 #expect(try await api.send(.get, "/api/me/", bearer: listed).status == .ok)
             }
         }
