@@ -61,7 +61,10 @@ extension JSONValue {
     /// and are copied whole.
     public static func quote(_ string: String, into text: inout String) {
         text += "\""
-        if !string.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+        func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
+        // Tokens are quoted whole in every answer: scan native strings' bytes directly.
+        let escaped = string.utf8.withContiguousStorageIfAvailable { $0.contains(where: needsEscape) } ?? string.utf8.contains(where: needsEscape)
+        if !escaped {
             text += string
         } else {
             for scalar in string.unicodeScalars {

@@ -1,5 +1,5 @@
-public import GatehouseCore
-public import Hummingbird
+import GatehouseCore
+import Hummingbird
 
 extension RealmController {
     struct Keys: ResponseEncodable {

@@ -59,6 +59,39 @@ import Testing
     }
 
     /// Each of a new password, deactivation and delete revokes the user's tokens at once.
+    /// Token claims and answers are JSON written by hand: text that needs escaping comes
+    /// back exactly, through the token, `me` and the token answers' JSON.
+    @Test func namesAndClaimsThatNeedEscapingComeBackExactly() async throws {
+        try await TestDeployment.with { deployment in
+            try await deployment.testAdmin { admin in
+                let username = "zoë \"q\" \\ / \t🚀"
+                let claims: [String: JSONValue] = [
+                    "note": "line\nbreak \"q\" \\ \u{1}\u{8}", "nested": ["list": [1, .number(0.5), true, nil, "é"]], "big": .number(1e300),
+                    "\"odd\" key": "x",
+                ]
+                let created = try await admin.call(
+                    .post,
+                    "/tenants/demo/users",
+                    json: ["username": .string(username), "password": "pw", "role": "r\"1", "claims": .object(claims)]
+                )
+                #expect(created.status == .created, "\(created.json)")
+                let login = try await admin.realm().post("/api/token/", json: ["username": .string(username), "password": "pw"])
+                #expect(login.status == .ok && login.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(Set(login.json.keys) == ["access", "refresh"])
+                let access = try #require(login["access"])
+                let carried = TokenInspection.claims(access)
+                #expect(carried["username"] == .string(username) && carried["role"] == "r\"1")
+                for (name, value) in claims { #expect(carried[name] == value, "\(name)") }
+                let me = try await admin.realm().send(.get, "/api/me/", bearer: access)
+                #expect(me.headers[.contentType] == "application/json; charset=utf-8")
+                #expect(me.json == ["id": .string(try #require(created["id"])), "username": .string(username), "role": "r\"1"])
+                let refreshed = try await admin.realm().post("/api/token/refresh/", json: ["refresh": .string(try #require(login["refresh"]))])
+                #expect(refreshed.status == .ok && Set(refreshed.json.keys) == ["access", "refresh"])
+                #expect(TokenInspection.claims(try #require(refreshed["access"]))["note"] == claims["note"])
+            }
+        }
+    }
+
     @Test(arguments: ["password", "deactivate", "delete"])
     func changesThatRevokeKillEveryTokenOfTheUserAtOnce(change: String) async throws {
         try await TestDeployment.with { deployment in
