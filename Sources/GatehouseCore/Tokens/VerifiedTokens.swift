@@ -1,3 +1,4 @@
+import Crypto
 import Synchronization
 
 /// Access tokens whose signature a realm has already checked, with their claims: one cache
@@ -8,8 +9,10 @@ import Synchronization
 /// (expiry, type, the user's state). Each entry belongs to the ``Realm`` snapshot that
 /// verified it and is read back by that snapshot only: a key change, which loads a new
 /// snapshot, leaves the old entries unread, and a token one realm verified is never
-/// accepted from here by another. Keys are whole tokens: only the exact bytes that were
-/// verified are ever accepted.
+/// accepted from here by another. Keys are the tokens' SHA-256 digests: only the exact
+/// bytes that were verified are ever accepted (another token with the same digest would be
+/// a SHA-256 collision), and an entry holds 32 bytes of key, not a whole token of 500 or
+/// more.
 final class VerifiedTokens: Sendable {
     /// One realm snapshot: the entries it made are its own.
     struct Snapshot: Hashable, Sendable {
@@ -29,7 +32,7 @@ final class VerifiedTokens: Sendable {
 
     /// Beyond this many tokens the cache starts over, so it cannot grow without bound.
     private let capacity: Int
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<[SHA256Digest: Entry]>([:])
 
     init(capacity: Int = 100_000) {
         self.capacity = capacity
@@ -37,17 +40,25 @@ final class VerifiedTokens: Sendable {
 
     /// The claims `snapshot` verified for `token`; `nil` for a token it has not.
     func claims(of token: String, in snapshot: Snapshot) -> TokenClaims? {
-        self.entries.withLock { entries in
-            guard let entry = entries[token], entry.snapshot == snapshot else { return nil }
+        let key = Self.key(token)
+        return self.entries.withLock { entries in
+            guard let entry = entries[key], entry.snapshot == snapshot else { return nil }
             return entry.claims
         }
     }
 
     func remember(_ token: String, _ claims: TokenClaims, in snapshot: Snapshot) {
+        let key = Self.key(token)
         self.entries.withLock { entries in
-            if entries.count >= self.capacity && entries[token] == nil { entries.removeAll(keepingCapacity: true) }
-            entries[token] = Entry(snapshot: snapshot, claims: claims)
+            if entries.count >= self.capacity && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
+            entries[key] = Entry(snapshot: snapshot, claims: claims)
         }
+    }
+
+    /// The key of `token`: its SHA-256 digest, computed outside the lock.
+    private static func key(_ token: String) -> SHA256Digest {
+        var token = token
+        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// How many tokens are held.

@@ -19,6 +19,12 @@ import Testing
         #expect(cache.claims(of: "token", in: first) == claims)
         #expect(cache.claims(of: "token", in: second) == nil)
         #expect(cache.claims(of: "other", in: first) == nil)
+        // Only the exact bytes: a long token with its last byte changed, or cut short, is not it.
+        let long = String(repeating: "eyJhbGciOiJFUzI1NiJ9", count: 30)
+        cache.remember(long + "A", claims, in: first)
+        #expect(cache.claims(of: long + "A", in: first) == claims)
+        #expect(cache.claims(of: long + "B", in: first) == nil)
+        #expect(cache.claims(of: long, in: first) == nil)
     }
 
     @Test func theCacheStaysWithinItsCapacityAcrossSnapshots() {
