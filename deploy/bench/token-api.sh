@@ -16,8 +16,9 @@
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
-# against it too in every repetition, so "not slower than before" is a ratio of one run;
-# refresh too, on refresh tokens of its own (the pools are twice as large then).
+# against it too in every repetition, so "not slower than before" is a ratio of one run
+# (verify and me in slices of the same length, medians against medians); refresh too, on
+# refresh tokens of its own (the pools are twice as large then).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$PWD"
@@ -129,8 +130,11 @@ for rep in $(seq 0 $((reps - 1))); do
     bl="http://127.0.0.1:$((port + 1))"
     for realm in hs256 es256; do
       token="$(cat "$state/$realm-access.txt")"
-      bench_run "verify-$realm-before" "$bl" verify "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-      bench_run "me-$realm-before" "$bl" me "$connections" "$duration" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      # In slices as long as the current binary's, so that the two compare like for like.
+      for _ in $(seq "$slices_per_rep"); do
+        bench_run "verify-$realm-before" "$bl" verify "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+        bench_run "me-$realm-before" "$bl" me "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      done
       bench_run "refresh-$realm-before" "$bl" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
         BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$(((reps + rep) * pool_slice))"
     done

@@ -57,8 +57,8 @@ extension JSONValue {
     }
 
     /// Appends `string` as a JSON string (RFC 8259 §7), as `JSONEncoder` writes it: quotes,
-    /// backslashes and control characters escaped, `/` and everything else as it is. Most strings need no escape,
-    /// and are copied whole.
+    /// backslashes and control characters escaped, `/` and everything else as it is. Most
+    /// strings need no escape, and are copied whole.
     public static func quote(_ string: String, into text: inout String) {
         text += "\""
         func needsEscape(_ byte: UInt8) -> Bool { byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") }
