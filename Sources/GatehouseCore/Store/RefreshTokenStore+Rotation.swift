@@ -66,7 +66,7 @@ extension RefreshTokenStore {
                 FROM spent s JOIN eligible e ON e.tenant_id = s.tenant_id AND e.old_jti = s.jti
                 RETURNING tenant_id, user_id, parent_jti
             )
-            SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login, u.revoked_before,
+            SELECT u.id, u.tenant_id, u.username, NULL::text, u.role, u.claims, u.is_active, u.last_login, u.revoked_before,
                    issued.parent_jti
             FROM issued JOIN users u ON u.tenant_id = issued.tenant_id AND u.id = issued.user_id
             """

@@ -49,13 +49,14 @@ public struct RefreshTokenStore: Sendable {
     /// and a rehashed password when there is one, but only while the user is active with
     /// the very hash the password was checked against. The user's row stays locked until the
     /// statement commits, so a password change or deactivation either comes first (and
-    /// nothing is recorded) or after (and its revocation instant covers this token).
+    /// nothing is recorded) or after (and its revocation instant covers this token). A `nil`
+    /// `checkedHash` (a user read without its hash) matches no user, so nothing is recorded.
     /// - Returns: whether the token was recorded.
     public func recordLogin(
         database: PostgresClient,
         realm: Realm,
         claims: TokenClaims,
-        checkedHash: String,
+        checkedHash: String?,
         updateLastLogin: Bool,
         rehashedPassword: String?
     ) async throws -> Bool {

@@ -22,12 +22,12 @@ public struct UserStore: Sendable {
 
     /// Records a login that stores no refresh token (a sliding token's): `last_login` when
     /// the realm says so, and a rehashed password, both only while the checked hash is still
-    /// the user's and the user active.
+    /// the user's and the user active (a `nil` `checkedHash` never is).
     /// - Returns: `false` when a new password or a deactivation came first.
     func recordLogin(
         tenantID: UUID,
         userID: UUID,
-        checkedHash: String,
+        checkedHash: String?,
         at instant: Date,
         updateLastLogin: Bool,
         rehashedPassword: String?
@@ -49,8 +49,9 @@ public struct UserStore: Sendable {
         ).single(Int.self) == 1
     }
 
-    /// The user with this id in the tenant, if any, and the latest instant before which a
-    /// revocation list refuses the user's tokens in one environment.
+    /// The user with this id in the tenant, if any, without the password hash (what admits a
+    /// token), and the latest instant before which a revocation list refuses the user's
+    /// tokens in one environment.
     public func find(
         on connection: PostgresConnection,
         tenantID: UUID,
@@ -59,7 +60,7 @@ public struct UserStore: Sendable {
     ) async throws -> (user: User, environmentRevokedBefore: Date?)? {
         let rows = try await connection.query(
             """
-            SELECT u.id, u.tenant_id, u.username, u.password_hash, u.role, u.claims, u.is_active, u.last_login,
+            SELECT u.id, u.tenant_id, u.username, NULL::text, u.role, u.claims, u.is_active, u.last_login,
                    u.revoked_before,
                    (SELECT max(l.revoked_before) FROM revocation_lists l
                     WHERE l.user_ids @> ARRAY[u.id] AND l.tenant_id = u.tenant_id
@@ -95,7 +96,7 @@ public struct UserStore: Sendable {
         let id = try row.decode(column: 0, as: UUID.self)
         let tenantID = try row.decode(column: 1, as: UUID.self)
         let username = try row.decode(column: 2, as: String.self)
-        let passwordHash = try row.decode(column: 3, as: String.self)
+        let passwordHash = try row.decode(column: 3, as: String?.self)
         let role = try row.decode(column: 4, as: String.self)
         let claims = try row.decode(column: 5, as: PostgresJSONB.self)
         let isActive = try row.decode(column: 6, as: Bool.self)

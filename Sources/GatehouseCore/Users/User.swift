@@ -5,7 +5,9 @@ public struct User: Sendable, Hashable {
     public var id: UUID
     public var tenantID: UUID
     public var username: String
-    public var passwordHash: String
+    /// The stored hash; `nil` when the user was read to admit a token (verify, me,
+    /// refresh), which never needs it: cached users and refresh's statement carry no hashes.
+    public var passwordHash: String?
     public var role: String
     public var claims: [String: JSONValue]
     public var isActive: Bool
@@ -17,7 +19,7 @@ public struct User: Sendable, Hashable {
         id: UUID,
         tenantID: UUID,
         username: String,
-        passwordHash: String,
+        passwordHash: String?,
         role: String,
         claims: [String: JSONValue],
         isActive: Bool,
