@@ -48,8 +48,8 @@ extension JSONValue {
     static func write(_ number: Double, into text: inout String) {
         if !number.isFinite {
             text += "null"
-        } else if number.rounded() == number, abs(number) < 9e15 {
-            text += String(Int64(number))
+        } else if let integer = JSONValue.number(number).integerValue {
+            text += String(integer)
         } else {
             let shortest = number.description
             text += shortest.hasSuffix(".0") ? shortest.dropLast(2) : Substring(shortest)

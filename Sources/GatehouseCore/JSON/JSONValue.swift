@@ -35,8 +35,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let bool): try container.encode(bool)
         case .number(let number):
-            if number.rounded() == number, abs(number) < 9e15 {
-                try container.encode(Int64(number))
+            if let integer = self.integerValue {
+                try container.encode(integer)
             } else {
                 try container.encode(number)
             }
