@@ -12,7 +12,10 @@
 #
 # verify and me are measured in BENCH_SLICES short slices per repetition, each right after a
 # slice of /healthz (healthz, verify, healthz, me, ...): on a shared machine /healthz alone
-# moves by half within a minute, and a ratio of neighbouring seconds moves least.
+# moves by half within a minute, and a ratio of neighbouring seconds moves least. For the
+# same reason each refresh run comes right after its own pgbench run, and each login run
+# between two runs of the hash rate; every ratio is taken within a repetition, and the
+# median of the repetitions' ratios printed with each one.
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
@@ -74,14 +77,15 @@ results="$state/results.txt"
 
 # The database's own ceiling for refresh: pgbench sending the one-statement rotation
 # (pgbench/rotate.sql), one rotation per statement and commit, from as many clients as wrk
-# has connections, on the same cluster with the same durability; each client spends a chain
-# of rows made here for repetition REP.
+# has connections, on the same cluster with the same durability, recorded as NAME; each
+# client spends a chain of rows made here in the set numbered SET.
+#   rotate_ceiling NAME SET
 read -r ceiling_tenant ceiling_environment ceiling_user ceiling_kid <<< "$(psql "$url" -AtF' ' -c "
   SELECT t.id, e.id, u.id, k.kid FROM tenants t JOIN environments e ON e.tenant_id = t.id AND e.slug = 'es256'
   JOIN users u ON u.tenant_id = t.id AND u.username = 'user0'
   JOIN signing_keys k ON k.environment_id = e.id AND k.state = 'active' WHERE t.slug = 'bench'")"
 rotate_ceiling() {
-  local base=$((($1 + 1) * 100000000)) line
+  local name="$1" base=$((($2 + 1) * 100000000)) line
   psql "$url" -q -c "
     INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
     SELECT '$ceiling_tenant', j, '$ceiling_environment', '$ceiling_user', j, '$ceiling_kid', now() - interval '1 minute',
@@ -100,8 +104,8 @@ if not tps:
     sys.exit("pgbench: " + text)
 print(f"RESULT requests=0 rps={tps.group(1)} p50_ms={latency.group(1)} p99_ms=0 non2xx={failed.group(1) if failed else 0} socket_errors=0")
 ')"
-  echo "refresh-db $line" >> "$results"
-  echo "   refresh-db (pgbench, p50 is the mean): $line" >&2
+  echo "$name $line" >> "$results"
+  echo "   $name (pgbench, p50 is the mean): $line" >&2
 }
 
 gh="http://127.0.0.1:$port"
@@ -117,15 +121,21 @@ for rep in $(seq 0 $((reps - 1))); do
       bench_run healthz "$gh" healthz "$connections" "$slice"
       bench_run "me-$realm" "$gh" me "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
     done
+    # The ceiling of refresh, measured just before it, as /healthz is before verify and me.
+    chains=$((2 * rep))
+    [ "$realm" = es256 ] && chains=$((chains + 1))
+    rotate_ceiling "refresh-db-$realm" "$chains"
     bench_run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
   done
   bench_run "refresh-cookie" "$gh" refresh-cookie "$connections" "$refresh_duration" BENCH_BASE="/t/bench/cookie" \
     BENCH_TOKENS="$state/cookie-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
-  rotate_ceiling "$rep"
+  # The ceiling of login: the hash rate with both cores hashing, measured just before and
+  # just after it (their mean), and one hash's time before it.
   "$bench_realm" --hash-time >> "$state/hash.txt"
   "$bench_realm" --hash-rate 3 >> "$state/hash-rate.txt"
   bench_run "login-es256" "$gh" login 4 "$duration" BENCH_BASE="/t/bench/es256"
+  "$bench_realm" --hash-rate 3 >> "$state/hash-rate.txt"
   if [ -n "$baseline" ]; then
     bl="http://127.0.0.1:$((port + 1))"
     for realm in hs256 es256; do
@@ -178,16 +188,26 @@ for endpoint, goal_hs, goal_es in [("verify", 30, 15), ("me", 30, 15)]:
 print(f"refresh: HS256 {ratio('refresh-hs256', 'refresh-peer'):.1f}x, ES256 {ratio('refresh-es256', 'refresh-peer'):.1f}x the peer (goal >= 15); "
       f"in cookie mode (ES256, the token in gh_refresh, CSRF checked) {ratio('refresh-cookie', 'refresh-peer'):.1f}x, "
       f"{ratio('refresh-cookie', 'refresh-es256'):.2f} of the body's")
+def paired(name, ceilings):
+    """The median over the repetitions of each run of `name` over its own ceiling, with every repetition's."""
+    ratios = [run["rps"] / ceiling for run, ceiling in zip(rows[name], ceilings)]
+    return statistics.median(ratios), ", ".join(f"{r:.2f}" for r in ratios)
+parts = []
+for realm in ["es256", "hs256"]:
+    middle, each = paired(f"refresh-{realm}", [run["rps"] for run in rows[f"refresh-db-{realm}"]])
+    parts.append(f"{realm.upper()} {middle:.2f} ({each}) of the pgbench run just before it "
+                 f"(median {median(f'refresh-db-{realm}')[0]['rps']:.0f}/s)")
 print(f"refresh against the database's own one-statement rotation (pgbench, same clients and durability): "
-      f"HS256 {ratio('refresh-hs256', 'refresh-db'):.2f}, ES256 {ratio('refresh-es256', 'refresh-db'):.2f} of it "
-      f"({median('refresh-db')[0]['rps']:.0f}/s; goal >= 0.8)")
+      f"{'; '.join(parts)} (goal >= 0.8)")
 capacity = 2 / (hash_ms / 1000)
 login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "
       f"the median one-thread hash time measured before each login run; goal >= 0.90)")
-hash_rate = statistics.median(float(line.split()[-1]) for line in open(sys.argv[4]))
-print(f"login: {login / hash_rate:.2f} of the hash rate with both cores hashing at once ({hash_rate:.1f}/s, "
-      f"measured before each login run)")
+hash_rates = [float(line.split()[-1]) for line in open(sys.argv[4])]
+around = [(hash_rates[2 * r] + hash_rates[2 * r + 1]) / 2 for r in range(len(hash_rates) // 2)]
+middle, each = paired("login-es256", around)
+print(f"login: {middle:.2f} ({each}) of the hash rate with both cores hashing at once, measured just before and "
+      f"just after each login run (mean of the two; median {statistics.median(around):.1f}/s; goal >= 0.90)")
 def of_healthz(endpoint, realm):
     """Each repetition's slices of `endpoint` over the /healthz slices just before them
     (summed), for the median and every repetition's. A repetition runs, per realm (HS256,
