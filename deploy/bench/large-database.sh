@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Cost as the work grows: verify, me, refresh and login on a small database (one tenant,
-# 1,000 users), then on a large one (BENCH_TENANTS tenants with two environments each,
+# 1,000 users) and on a large one (BENCH_TENANTS tenants with two environments each,
 # BENCH_USERS users and BENCH_ROWS refresh-token rows, made in bulk by bench-population),
-# against the same realm, in one run; then the memory of one instance holding
+# each served by an instance of its own, against a realm made the same way in both, in one
+# run: each run on one database right after the same run on the other (in turns, which
+# first), and each ratio taken between those two neighbours, since this machine's rates
+# move by half within a minute; then the memory of one instance holding
 # BENCH_CACHED_USERS users of BENCH_TENANTS realms in its caches; then the purge of every
 # one of the BENCH_ROWS rows (all expired) by the server's own scheduler while requests run,
 # with the latency before it and during it.
@@ -12,8 +15,8 @@
 #                                        BENCH_USERS (1000000), BENCH_ROWS (10000000),
 #                                        BENCH_CACHED_USERS (100000)
 #
-# Until the purge, the script holds the scheduler's advisory lock itself, so no instance
-# purges while the two databases are compared.
+# Until the purge, the script holds the scheduler's advisory lock itself in both databases,
+# so no instance purges while the two are compared.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 here="$PWD"
@@ -34,71 +37,92 @@ bench_build_realm
 swift build -c release --product bench-population >&2
 population="$(swift build -c release --show-bin-path)/bench-population"
 bench_on_exit '[ -n "${server:-}" ] && kill "$server" && wait "$server"'
+bench_on_exit '[ -n "${small_server:-}" ] && kill "$small_server" && wait "$small_server"'
 
-# The scheduler's lock (Scheduler.lockKey), held by a session of this script until the purge.
-# The session then idles outside any statement: a running pg_sleep would hold a snapshot,
-# and with it every dead row the rotations leave, which no vacuum or pruning could remove.
-{ printf "SET application_name = 'bench-lock';\nSELECT pg_advisory_lock(%d);\n" $((0x67617465686f7573)); exec sleep 86400; } \
-  > >(psql "$url" -q >/dev/null 2>&1) &
-bench_on_exit "kill $!"
-until psql "$url" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted" | grep -q '^1$'; do sleep 0.2; done
+# The small database, beside the large one ($url) in the same cluster.
+small_url="$(printf '%s' "$url" | sed 's|^postgresql:///gatehouse?|postgresql:///gatehouse_small?|')"
+[ "$small_url" != "$url" ] || { echo "large-database.sh: cannot name a second database in $url" >&2; exit 1; }
+psql "$url" -qc "CREATE DATABASE gatehouse_small"
+GATEHOUSE_DATABASE_URL="$small_url" "$gatehouse" migrate >/dev/null
 
-echo "== the small database: tenant bench, 1,000 users, $(((2 * reps + 1) * pool_slice)) refresh tokens per realm" >&2
+# The scheduler's lock (Scheduler.lockKey), held by a session of this script in each
+# database until the purge. Each session then idles outside any statement: a running
+# pg_sleep would hold a snapshot, and with it every dead row the rotations leave, which no
+# vacuum or pruning could remove.
+for database in "$url" "$small_url"; do
+  { printf "SET application_name = 'bench-lock';\nSELECT pg_advisory_lock(%d);\n" $((0x67617465686f7573)); exec sleep 86400; } \
+    > >(psql "$database" -q >/dev/null 2>&1) &
+  bench_on_exit "kill $!"
+done
+until psql "$url" -Atc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted" | grep -q '^2$'; do sleep 0.2; done
+
+echo "== both databases: tenant bench, 1,000 users; refresh tokens per realm: $((reps * pool_slice)) in the small one, $(((reps + 1) * pool_slice)) in the large one" >&2
 export GATEHOUSE_PUBLIC_URL="http://127.0.0.1:$port"
-"$bench_realm" "$url" "$(((2 * reps + 1) * pool_slice))" "$state"
+mkdir -p "$state/small"
+"$bench_realm" "$small_url" "$((reps * pool_slice))" "$state/small"
+"$bench_realm" "$url" "$(((reps + 1) * pool_slice))" "$state"
 # Rows made in bulk leave autovacuum work that would run during the measurements: done now.
-psql "$url" -qc "VACUUM ANALYZE"
-
-start_server() {
-  "$gatehouse" serve --port "$port" --pool-size 32 >> "$state/serve.log" 2>&1 &
-  server=$!
-  bench_wait_ready "$port"
-}
-stop_server() {
-  kill "$server" && wait "$server" || true
-  server=""
-}
+psql "$small_url" -qc "VACUUM ANALYZE"
 
 results="$state/results.txt"
 : > "$results"
 gh="http://127.0.0.1:$port"
-# run NAME SCRIPT CONNECTIONS DURATION [VAR=VALUE...]
+small_gh="http://127.0.0.1:$((port + 1))"
+# run NAME SCRIPT CONNECTIONS DURATION [VAR=VALUE...]: against $target (the large database's
+# instance unless set).
 run() {
   local name="$1" script="$2" c="$3" d="$4"; shift 4
   local line
-  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "$gh" | grep '^RESULT')"
+  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "${target:-$gh}" | grep '^RESULT')"
   echo "$name $line" >> "$results"
   echo "   $name: $line" >&2
 }
-# An access token of user0 in bench/es256, fresh (the one bench-realm made may have expired).
+# An access token of user0 in bench/es256 from the instance at URL, fresh (the one
+# bench-realm made may have expired).
 access_token() {
-  curl -sf -X POST "$gh/t/bench/es256/api/token/" -H 'Content-Type: application/json' \
+  curl -sf -X POST "$1/t/bench/es256/api/token/" -H 'Content-Type: application/json' \
     -d '{"username": "user0", "password": "pw"}' | python3 -c 'import json, sys; print(json.load(sys.stdin)["access"])'
 }
-# measure PHASE FIRST_SLICE: verify, me, refresh and login of realm bench/es256, BENCH_REPS times.
-measure() {
-  local phase="$1" slice="$2" token
-  token="$(access_token)"
-  for rep in $(seq 0 $((reps - 1))); do
-    run "$phase-verify" verify "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
-    run "$phase-me" me "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
-    run "$phase-refresh" refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 \
-      BENCH_TOKENS="$state/es256-refresh.txt" BENCH_OFFSET="$(((slice + rep) * pool_slice))"
-    run "$phase-login" login 4 "$duration" BENCH_BASE=/t/bench/es256
-  done
-}
-
-start_server
-measure small 0
-stop_server
 
 echo "== the large database: $tenants tenants x 2 environments, $users users, $rows expired refresh-token rows" >&2
 "$population" populate "$url" "$tenants" "$users" "$rows"
 psql "$url" -qc "VACUUM ANALYZE"
 psql "$url" -Atc "SELECT 'database size ' || pg_size_pretty(pg_database_size(current_database())) || ', refresh_tokens '
   || (SELECT count(*) FROM refresh_tokens) || ' rows, users ' || (SELECT count(*) FROM users)" | tee "$state/size.txt" >&2
-start_server
-measure large "$reps"
+
+"$gatehouse" serve --port "$port" --pool-size 32 > "$state/serve.log" 2>&1 &
+server=$!
+GATEHOUSE_DATABASE_URL="$small_url" "$gatehouse" serve --port "$((port + 1))" --pool-size 32 > "$state/serve-small.log" 2>&1 &
+small_server=$!
+bench_wait_ready "$port"
+bench_wait_ready "$((port + 1))"
+
+# Verify, me, refresh and login of realm bench/es256, BENCH_REPS times, each run on one
+# database right after the same run on the other.
+large_token="$(access_token "$gh")"
+small_token="$(access_token "$small_gh")"
+for rep in $(seq 0 $((reps - 1))); do
+  for endpoint in verify me refresh login; do
+    order="small large"
+    [ $((rep % 2)) = 1 ] && order="large small"
+    for phase in $order; do
+      if [ "$phase" = small ]; then
+        target="$small_gh" token="$small_token" tokens="$state/small/es256-refresh.txt"
+      else
+        target="$gh" token="$large_token" tokens="$state/es256-refresh.txt"
+      fi
+      case "$endpoint" in
+        verify | me) run "$phase-$endpoint" "$endpoint" "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token" ;;
+        refresh) run "$phase-refresh" refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 \
+          BENCH_TOKENS="$tokens" BENCH_OFFSET="$((rep * pool_slice))" ;;
+        login) run "$phase-login" login 4 "$duration" BENCH_BASE=/t/bench/es256 ;;
+      esac
+    done
+  done
+done
+target=""
+kill "$small_server" && wait "$small_server" || true
+small_server=""
 
 echo "== memory: $cached users of $tenants realms in the caches" >&2
 "$population" mint "$url" "$cached" "$tenants" "$state/spread.txt"
@@ -127,9 +151,9 @@ for _ in $(seq 100); do
   [ "$(psql "$url" -Atc "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'DELETE FROM refresh_tokens%' AND state = 'active'")" != 0 ] && break
   sleep 0.1
 done
-token="$(access_token)"
+token="$(access_token "$gh")"
 run purge-refresh refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/es256-refresh.txt" \
-  BENCH_OFFSET="$((2 * reps * pool_slice))"
+  BENCH_OFFSET="$((reps * pool_slice))"
 run purge-me me "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
 run purge-verify verify "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
 run purge-login login 4 "$duration" BENCH_BASE=/t/bench/es256
@@ -153,13 +177,15 @@ def median(name):
     runs = sorted(rows[name], key=lambda r: r["rps"])
     return runs[len(runs) // 2]
 
-print(f"\n{'endpoint':<10}{'small req/s':>13}{'large req/s':>13}{'large/small':>13}{'p99 small':>11}{'p99 large':>11}{'p99 purge':>11}")
+print(f"\n{'endpoint':<10}{'small req/s':>13}{'large req/s':>13}{'large/small':>13}{'p99 small':>11}{'p99 large':>11}{'p99 purge':>11}   large/small of each pair")
 for endpoint in ["verify", "me", "refresh", "login"]:
     s, l = median("small-" + endpoint), median("large-" + endpoint)
     p = rows["purge-" + endpoint][0]
-    print(f"{endpoint:<10}{s['rps']:>13.0f}{l['rps']:>13.0f}{l['rps'] / s['rps']:>13.2f}"
-          f"{s['p99_ms']:>9.2f}ms{l['p99_ms']:>9.2f}ms{p['p99_ms']:>9.2f}ms")
-print("(goal: large within 20 % of small, so large/small >= 0.80)")
+    pairs = [large["rps"] / small["rps"] for small, large in zip(rows["small-" + endpoint], rows["large-" + endpoint])]
+    print(f"{endpoint:<10}{s['rps']:>13.0f}{l['rps']:>13.0f}{statistics.median(pairs):>13.2f}"
+          f"{s['p99_ms']:>9.2f}ms{l['p99_ms']:>9.2f}ms{p['p99_ms']:>9.2f}ms   {', '.join(f'{r:.2f}' for r in pairs)}")
+print("(req/s and p99: medians of the runs; large/small: the median of each pair's ratio, runs just after one another;"
+      " goal: large within 20 % of small, so large/small >= 0.80)")
 print(f"during the purge (one window each): " + ", ".join(
     f"{e} {rows['purge-' + e][0]['rps']:.0f} req/s" for e in ["verify", "me", "refresh", "login"]))
 spread = rows["spread-me"][0]
