@@ -15,7 +15,9 @@
 # moves by half within a minute, and a ratio of neighbouring seconds moves least. For the
 # same reason each refresh run comes right after its own pgbench run, and each login run
 # between two runs of the hash rate; every ratio is taken within a repetition, and the
-# median of the repetitions' ratios printed with each one.
+# median of the repetitions' ratios printed with each one. pgbench signs nothing, so ES256
+# refresh is also set against 1/(1/pgbench + 1/signing): signing is jwt-kit's rate of one
+# ES256 verify and two signatures on every core, measured just before that pgbench run.
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
@@ -121,9 +123,13 @@ for rep in $(seq 0 $((reps - 1))); do
       bench_run healthz "$gh" healthz "$connections" "$slice"
       bench_run "me-$realm" "$gh" me "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
     done
-    # The ceiling of refresh, measured just before it, as /healthz is before verify and me.
+    # The ceiling of refresh, measured just before it, as /healthz is before verify and me;
+    # for ES256 also the rate of its signature work alone (one verify, two signatures).
     chains=$((2 * rep))
-    [ "$realm" = es256 ] && chains=$((chains + 1))
+    if [ "$realm" = es256 ]; then
+      chains=$((chains + 1))
+      "$bench_realm" --es256-refresh-rate 3 >> "$state/es256-refresh-rate.txt"
+    fi
     rotate_ceiling "refresh-db-$realm" "$chains"
     bench_run "refresh-$realm" "$gh" refresh "$connections" "$refresh_duration" BENCH_BASE="/t/bench/$realm" \
       BENCH_TOKENS="$state/$realm-refresh.txt" BENCH_OFFSET="$((rep * pool_slice))"
@@ -161,7 +167,8 @@ done
 rss_peak="$(awk '/^VmHWM/ {print $2}' "/proc/$server/status")"
 echo "gatehouse RSS: idle $((rss_idle / 1024)) MiB, peak under load $((rss_peak / 1024)) MiB" >> "$state/memory.txt"
 
-python3 - "$results" "$state/hash.txt" "$state/memory.txt" "$state/hash-rate.txt" "$slices_per_rep" <<'PY'
+python3 - "$results" "$state/hash.txt" "$state/memory.txt" "$state/hash-rate.txt" "$slices_per_rep" \
+  "$state/es256-refresh-rate.txt" <<'PY'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -199,6 +206,13 @@ for realm in ["es256", "hs256"]:
                  f"(median {median(f'refresh-db-{realm}')[0]['rps']:.0f}/s)")
 print(f"refresh against the database's own one-statement rotation (pgbench, same clients and durability): "
       f"{'; '.join(parts)} (goal >= 0.8)")
+signing = [float(line.split()[-1]) for line in open(sys.argv[6])]
+both = [1 / (1 / run["rps"] + 1 / rate) for run, rate in zip(rows["refresh-db-es256"], signing)]
+middle, each = paired("refresh-es256", both)
+print(f"refresh ES256 against pgbench plus its signature work, 1/(1/pgbench + 1/signing), both measured just before "
+      f"it: {middle:.2f} ({each}); signing: one ES256 verify and two signatures with jwt-kit on every core, "
+      f"median {statistics.median(signing):.0f}/s (pgbench signs nothing; on these two cores an ES256 refresh "
+      f"does both)")
 capacity = 2 / (hash_ms / 1000)
 login = median("login-es256")[0]["rps"]
 print(f"login: {login:.1f}/s = {login / capacity:.2f} of cores / hash time (2 / {hash_ms:.1f} ms = {capacity:.1f}/s, "

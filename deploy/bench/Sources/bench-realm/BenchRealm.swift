@@ -10,7 +10,9 @@ import NIOPosix
 /// an access token and REFRESH_COUNT refresh tokens minted through the login code path.
 /// `bench-realm --hash-time` prints the time of one Argon2id hash at the default cost;
 /// `bench-realm --hash-rate SECONDS`, Argon2id hashes per second with every core hashing;
-/// `bench-realm --es256-rate SECONDS`, jwt-kit's ES256 verifications per second on every core.
+/// `bench-realm --es256-rate SECONDS`, jwt-kit's ES256 verifications per second on every core;
+/// `bench-realm --es256-refresh-rate SECONDS`, the same with two ES256 signatures after each
+/// verification, an ES256 refresh's signature work (the presented token's, the two new ones).
 ///
 ///     bench-realm DATABASE_URL REFRESH_COUNT OUT_DIR   (GATEHOUSE_MASTER_KEY and GATEHOUSE_PUBLIC_URL set,
 ///                                                       as for `gatehouse serve`)
@@ -25,7 +27,10 @@ enum BenchRealm {
             return try await Self.printHashRate(seconds: seconds)
         }
         if arguments.count == 3, arguments[1] == "--es256-rate", let seconds = Int(arguments[2]) {
-            return try await Self.printES256Rate(seconds: seconds)
+            return try await Self.printES256Rate(seconds: seconds, signatures: 0)
+        }
+        if arguments.count == 3, arguments[1] == "--es256-refresh-rate", let seconds = Int(arguments[2]) {
+            return try await Self.printES256Rate(seconds: seconds, signatures: 2)
         }
         guard arguments.count == 4, let count = Int(arguments[2]),
             let masterKeyText = ProcessInfo.processInfo.environment["GATEHOUSE_MASTER_KEY"]
@@ -153,10 +158,11 @@ enum BenchRealm {
         }
     }
 
-    /// Prints jwt-kit's ES256 verifications per second of one token, a task per core, each
-    /// with a key collection of its own (the collection is an actor): the signature check
-    /// alone, the most a cold verify can reach on this machine.
-    nonisolated static func printES256Rate(seconds: Int) async throws {
+    /// Prints jwt-kit's ES256 verifications per second of one token, each followed by
+    /// `signatures` signatures, a task per core, each with a key collection of its own (the
+    /// collection is an actor). With none, the signature check alone, the most a cold verify
+    /// can reach on this machine; with two, the most an ES256 refresh can.
+    nonisolated static func printES256Rate(seconds: Int, signatures: Int) async throws {
         let key = ES256PrivateKey()
         let signer = JWTKeyCollection()
         await signer.add(ecdsa: key, kid: "bench")
@@ -166,10 +172,13 @@ enum BenchRealm {
             for _ in 0..<ProcessInfo.processInfo.activeProcessorCount {
                 group.addTask {
                     let keys = JWTKeyCollection()
-                    await keys.add(ecdsa: key.publicKey, kid: "bench")
+                    await keys.add(ecdsa: key, kid: "bench")
                     var count = 0
                     while ContinuousClock.now < deadline {
-                        _ = try await keys.verify(token, as: Claims.self)
+                        let claims = try await keys.verify(token, as: Claims.self)
+                        for _ in 0..<signatures {
+                            _ = try await keys.sign(claims, kid: "bench")
+                        }
                         count += 1
                     }
                     return count
@@ -177,6 +186,6 @@ enum BenchRealm {
             }
             return try await group.reduce(0, +)
         }
-        print("es256_verify_per_second \(Double(verified) / Double(seconds))")
+        print("\(signatures == 0 ? "es256_verify_per_second" : "es256_refresh_per_second") \(Double(verified) / Double(seconds))")
     }
 }
