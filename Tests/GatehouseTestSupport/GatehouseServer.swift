@@ -41,7 +41,7 @@ public struct GatehouseServer: Sendable {
             try await eventually(within: .seconds(60)) { (try? await server.curl("GET", "/readyz"))?.status == 200 }
             return server
         } catch {
-            _ = process.stop(signal: SIGKILL)
+            process.kill()
             throw SubprocessError(message: "gatehouse serve did not become ready: \(process.stderr)")
         }
     }
@@ -66,9 +66,14 @@ public struct GatehouseServer: Sendable {
         return Answer(status: Int(lines.last ?? "") ?? 0, body: lines.dropLast().joined(separator: "\n"))
     }
 
-    /// Stops the process with `signal`; returns its exit status.
+    /// Stops the process with `signal` and waits for it to exit; returns its exit status.
     @discardableResult
-    public func stop(signal: Int32 = SIGTERM) -> Int32 {
-        self.process.stop(signal: signal)
+    public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+        await self.process.stop(signal: signal)
+    }
+
+    /// Kills the process with SIGKILL at once, for a `defer` (``Subprocess/Running/kill()``).
+    public func kill() {
+        self.process.kill()
     }
 }

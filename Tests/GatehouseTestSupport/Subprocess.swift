@@ -27,10 +27,7 @@ public enum Subprocess {
         environment: [String: String],
         input: String? = nil
     ) async throws -> Output {
-        let running = try self.start(executable, arguments, environment: environment, input: input)
-        return try await withCheckedThrowingContinuation { continuation in
-            Thread { continuation.resume(with: Result { try running.wait() }) }.start()
-        }
+        try await self.start(executable, arguments, environment: environment, input: input).wait()
     }
 
     /// Runs a program to completion, waiting on the calling thread: for short programs where
@@ -41,7 +38,7 @@ public enum Subprocess {
         environment: [String: String],
         input: String? = nil
     ) throws -> Output {
-        try self.start(executable, arguments, environment: environment, input: input).wait()
+        try self.start(executable, arguments, environment: environment, input: input).reap()
     }
 
     /// A program running in the background, its input and output in files of its own.
@@ -64,8 +61,30 @@ public enum Subprocess {
             (try? String(contentsOf: self.folder.appendingPathComponent(stream), encoding: .utf8)) ?? ""
         }
 
-        /// Waits for the exit and returns what it printed.
-        public func wait() throws -> Output {
+        /// Waits for the exit and returns what it printed. The wait is on a thread of its own,
+        /// as in ``Subprocess/run(_:_:environment:input:)``.
+        public func wait() async throws -> Output {
+            try await withCheckedThrowingContinuation { continuation in
+                Thread { continuation.resume(with: Result { try self.reap() }) }.start()
+            }
+        }
+
+        /// Sends `signal` and waits for the exit (see ``wait()``); returns the exit status.
+        @discardableResult
+        public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+            Glibc.kill(self.pid, signal)
+            return (try? await self.wait().status) ?? -1
+        }
+
+        /// Kills it with SIGKILL and reaps it on the calling thread, for a `defer`, where no
+        /// task can wait: a killed process is gone at once.
+        public func kill() {
+            Glibc.kill(self.pid, SIGKILL)
+            _ = try? self.reap()
+        }
+
+        /// Waits for the exit on the calling thread and returns what it printed.
+        func reap() throws -> Output {
             var status: Int32 = 0
             while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
             defer { try? FileManager.default.removeItem(at: self.folder) }
@@ -74,13 +93,6 @@ public enum Subprocess {
                 stdout: try String(contentsOf: self.folder.appendingPathComponent("stdout"), encoding: .utf8),
                 stderr: try String(contentsOf: self.folder.appendingPathComponent("stderr"), encoding: .utf8)
             )
-        }
-
-        /// Sends `signal` and waits for the exit; returns the exit status.
-        @discardableResult
-        public func stop(signal: Int32 = SIGTERM) -> Int32 {
-            kill(self.pid, signal)
-            return (try? self.wait().status) ?? -1
         }
     }
 

@@ -23,12 +23,9 @@ public enum TestPostgres {
             return url
         }
         let cluster = try await PostgresCluster.start()
-        ownedClusters.withLock { $0.append(cluster.directory) }
+        ownedClusters.withLock { $0.append(cluster) }
         atexit {
-            for directory in ownedClusters.withLock({ $0 }) {
-                _ = try? PostgresCluster.script(["stop"], directory: directory)
-                try? FileManager.default.removeItem(atPath: directory)
-            }
+            for cluster in ownedClusters.withLock({ $0 }) { cluster.destroy() }
         }
         return cluster.url
     }
@@ -86,5 +83,5 @@ public enum TestPostgres {
         return String(url[..<pathStart]) + "/" + database + String(url[queryStart...])
     }
 
-    private static let ownedClusters = Mutex<[String]>([])
+    private static let ownedClusters = Mutex<[PostgresCluster]>([])
 }

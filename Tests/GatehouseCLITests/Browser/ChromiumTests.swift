@@ -16,7 +16,7 @@ import Testing
             _ = try await database.query(#"UPDATE environments SET settings = settings || '{"refresh_cookie": true}'::jsonb"#)
         }
         let server = try await GatehouseServer.start(environment: deployment.environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Browser/cookie_mode_in_chromium.py").path
         let screenshots = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-browser-\(UUID())")

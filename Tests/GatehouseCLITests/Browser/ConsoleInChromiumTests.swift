@@ -25,7 +25,7 @@ import Testing
         #expect(scoped.status == 0, "\(scoped.stderr)")
         let scopedKey = try #require(scoped.stdout.split(separator: "\n").last.map(String.init))
         let server = try await GatehouseServer.start(environment: deployment.environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let script = TestPostgres.repositoryRoot.appendingPathComponent("Tests/Browser/console_in_chromium.py").path
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gatehouse-console-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

@@ -19,7 +19,7 @@ import Testing
             try await Self.run(["admin-key", "create", "--name", "ops"], environment).stdout.split(separator: "\n").last.map(String.init)
         )
         let server = try await GatehouseServer.start(environment: environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
 
         // Import: a file through the CLI, the same lines (other names) through HTTP.
         let hash = "pbkdf2_sha256$1000$salt$" + Data(repeating: 7, count: 32).base64EncodedString()

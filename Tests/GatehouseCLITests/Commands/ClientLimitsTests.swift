@@ -13,9 +13,9 @@ import Testing
             environment: deployment.environment,
             arguments: ["--request-timeout", "2", "--idle-timeout", "2"]
         )
-        defer { timeouts.stop(signal: SIGKILL) }
+        defer { timeouts.kill() }
         let connections = try await GatehouseServer.start(environment: deployment.environment, arguments: ["--max-connections", "4"])
-        defer { connections.stop(signal: SIGKILL) }
+        defer { connections.kill() }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/client_limits.py").path
         let run = try await Subprocess.run(

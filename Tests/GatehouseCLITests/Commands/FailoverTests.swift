@@ -16,7 +16,7 @@ import Testing
             "host=\(primary.socketDirectory),\(standby.socketDirectory) port=5432,5432 dbname=gatehouse user=gatehouse target_session_attrs=read-write"
         let deployment = try await ManyInstancesTests.bootstrap(url: url)
         let server = try await GatehouseServer.start(environment: deployment.environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
 
         let script = TestPostgres.repositoryRoot.appendingPathComponent("Tests/GatehouseCLITests/Scripts/failover_load.py").path
         // `timeout` bounds the run; the script's own limit is 60 s of load.

@@ -51,9 +51,9 @@ import Testing
     @Test func aRotationAndARevocationOnOneInstanceReachTheOther() async throws {
         let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
-        defer { a.stop(signal: SIGKILL) }
+        defer { a.kill() }
         let b = try await GatehouseServer.start(environment: deployment.environment)
-        defer { b.stop(signal: SIGKILL) }
+        defer { b.kill() }
         let (access, _) = try await Self.login(b)
         #expect(try await b.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
@@ -77,9 +77,9 @@ import Testing
     @Test func immediateRotationsUnderLoadOnTwoInstancesFailNoRequest() async throws {
         let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
-        defer { a.stop(signal: SIGKILL) }
+        defer { a.kill() }
         let b = try await GatehouseServer.start(environment: deployment.environment)
-        defer { b.stop(signal: SIGKILL) }
+        defer { b.kill() }
 
         // Two clients, each logging in on one instance and using the tokens on the other,
         // until the stop file appears; every status goes to their output.
@@ -117,7 +117,7 @@ import Testing
         _ = FileManager.default.createFile(atPath: stop, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: stop) }
         var lines: [Substring] = []
-        for client in clients { lines += try client.wait().stdout.split(separator: "\n") }
+        for client in clients { lines += try await client.wait().stdout.split(separator: "\n") }
         #expect(kids.count == rotations)
         #expect(lines.count > 40, "the load loop made too few requests to mean anything: \(lines.count)")
         let failed = lines.filter { !$0.hasSuffix(" 200") }
@@ -129,11 +129,11 @@ import Testing
         defer { cluster.destroy() }
         let deployment = try await Self.bootstrap(url: cluster.url)
         let server = try await GatehouseServer.start(environment: deployment.environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let (access, refresh) = try await Self.login(server)
         #expect(try await server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
 
-        try cluster.stop()
+        try await cluster.stop()
         for _ in 0..<5 {
             #expect(try await server.curl("POST", "/t/demo/prod/api/token/verify/", body: ["token": .string(access)]).status == 200)
             #expect(try await server.curl("GET", "/t/demo/prod/api/me/", bearer: access).status == 200)
@@ -144,7 +144,7 @@ import Testing
         #expect(try await server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 503)
         #expect(try await server.curl("GET", "/readyz").status == 503)
 
-        try cluster.startAgain()
+        try await cluster.startAgain()
         try await eventually(within: .seconds(30)) { try await Self.login(server).access.isEmpty == false }
         #expect(try await server.curl("POST", "/t/demo/prod/api/token/refresh/", body: ["refresh": .string(refresh)]).status == 200)
     }
@@ -153,7 +153,7 @@ import Testing
         let url = try await TestPostgres.makeDatabase()
         let deployment = try await Self.bootstrap(url: url)
         let victim = try await GatehouseServer.start(environment: deployment.environment)
-        defer { victim.stop(signal: SIGKILL) }
+        defer { victim.kill() }
         var refreshes: [String] = []
         for _ in 0..<8 { refreshes.append(try await Self.login(victim).refresh) }
         // Eight clients refresh their chains as fast as they can; the instance dies under them.
@@ -178,8 +178,8 @@ import Testing
             {
                 try await Task.sleep(for: .milliseconds(20))
             }
-            victim.stop(signal: SIGKILL)
-            for client in clients { _ = try client.wait() }
+            victim.kill()
+            for client in clients { _ = try await client.wait() }
 
             let rotations = try await database.query("SELECT count(*) FROM refresh_tokens WHERE revoked_reason = 'rotated'").single(Int.self)
             #expect(rotations >= 24, "too few refreshes before the kill to mean anything: \(rotations)")
@@ -202,8 +202,10 @@ import Testing
 
     @Test func sigtermFinishesTheRequestInFlightAndExitsCleanly() async throws {
         let deployment = try await Self.bootstrap(url: try await TestPostgres.makeDatabase())
-        let server = try await GatehouseServer.start(environment: deployment.environment)
-        defer { server.stop(signal: SIGKILL) }
+        // A deadline well past the import's time: 60 hashes take some 3 s alone, and over 30 s
+        // (the default deadline) with the whole suite running on two cores.
+        let server = try await GatehouseServer.start(environment: deployment.environment, arguments: ["--graceful-timeout", "240"])
+        defer { server.kill() }
         // An import of 60 users with plain passwords: each is hashed with Argon2id at the
         // default cost, so the request runs for a good while after SIGTERM arrives.
         let lines = (0..<60).map { #"{"username": "user\#($0)", "password": "pw\#($0)"}"# }.joined(separator: "\n")
@@ -217,10 +219,19 @@ import Testing
             ],
             environment: [:]
         )
-        // In flight: curl has sent the whole body, and the hashing has begun.
+        // In flight: curl has sent the whole body, and the server holds the request (its
+        // in-flight gauge counts it beside the scrape itself). A sent body alone is not
+        // enough on a loaded machine: a connection whose request the server has not read yet
+        // is closed at shutdown, not served.
         try await eventually { (try? String(contentsOfFile: trace, encoding: .utf8))?.contains("=> Send data") == true }
-        let status = server.stop(signal: SIGTERM)
-        let output = try client.wait().stdout
+        try await eventually(within: .seconds(60)) {
+            let metrics = (try? await server.curl("GET", "/metrics"))?.body ?? ""
+            return metrics.split(separator: "\n").contains { line in
+                line.hasPrefix("gatehouse_http_requests_in_flight ") && (Double(line.split(separator: " ").last ?? "") ?? 0) >= 2
+            }
+        }
+        let status = await server.stop(signal: SIGTERM)
+        let output = try await client.wait().stdout
         #expect(status == 0, "\(server.process.stderr)")
         #expect(output.hasSuffix("\n200") && output.contains(#""created":60"#), "\(output)")
         // It stopped accepting: nothing answers any more.

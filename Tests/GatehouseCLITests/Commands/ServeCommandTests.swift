@@ -24,7 +24,7 @@ import Testing
         #expect(adminKey.stdout.split(separator: "\n").last?.hasPrefix("gh_") == true)
 
         let server = try await GatehouseServer.start(environment: environment)
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let base = "/t/demo/prod"
         let login = try await server.curl("POST", base + "/api/token/", body: ["username": "alice", "password": "s3cret pass"])
         #expect(login.status == 200)
@@ -51,7 +51,7 @@ import Testing
         #expect(python.stdout.hasPrefix("verified "))
 
         // SIGTERM stops it cleanly.
-        #expect(server.stop(signal: SIGTERM) == 0)
+        #expect(await server.stop(signal: SIGTERM) == 0)
     }
 
     /// Graceful shutdown waits for the requests in flight, but no longer than
@@ -63,7 +63,7 @@ import Testing
         let environment = ["GATEHOUSE_DATABASE_URL": url, "GATEHOUSE_MASTER_KEY": MasterKey.generate().base64]
         #expect(try await GatehouseProcess.run(["tenant", "create", "demo"], environment: environment).status == 0)
         let server = try await GatehouseServer.start(environment: environment, arguments: ["--graceful-timeout", "1", "--request-timeout", "600"])
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Scripts/half_request.py").path
         let holder = try Subprocess.start(
@@ -71,7 +71,7 @@ import Testing
             ["timeout", "240", "python3", script, ClientLimitsTests.port(server)],
             environment: ProcessInfo.processInfo.environment
         )
-        defer { holder.stop(signal: SIGKILL) }
+        defer { holder.kill() }
         try await eventually(within: .seconds(60)) { holder.stdout.contains("holding") }
         // The server is answering it: in flight beside the /metrics request itself.
         try await eventually(within: .seconds(60)) {
@@ -80,7 +80,7 @@ import Testing
         }
 
         kill(server.process.pid, SIGTERM)
-        let exit = try server.process.wait()
+        let exit = try await server.process.wait()
         #expect(exit.status == 1)
         #expect(exit.stderr.contains("graceful shutdown did not finish in time"), "\(exit.stderr)")
     }
@@ -123,7 +123,7 @@ import Testing
             arguments: ["--tls-cert", certificate, "--tls-key", key],
             trustedCertificate: certificate
         )
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         #expect(server.url.hasPrefix("https://"))
         let login = try await server.curl("POST", "/t/demo/prod/api/token/", body: ["username": "alice", "password": "pw"])
         #expect(login.status == 200 && login.json["access"] != nil)

@@ -9,7 +9,7 @@ import Testing
     @Test func everyRequestLogsOneJSONLineAndNoSecretEverReachesTheLog() async throws {
         let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
         let server = try await GatehouseServer.start(environment: deployment.environment, arguments: ["--log-format", "json"])
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let password = "correct-horse-battery-staple-42"
         let created = try await server.curl(
             "POST",

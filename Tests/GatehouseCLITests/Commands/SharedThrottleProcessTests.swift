@@ -10,9 +10,9 @@ import Testing
     func twoInstancesAdmitTheRateOnceBetweenThem() async throws {
         let deployment = try await ManyInstancesTests.bootstrap(url: try await TestPostgres.makeDatabase())
         let a = try await GatehouseServer.start(environment: deployment.environment)
-        defer { a.stop(signal: SIGKILL) }
+        defer { a.kill() }
         let b = try await GatehouseServer.start(environment: deployment.environment)
-        defer { b.stop(signal: SIGKILL) }
+        defer { b.kill() }
         let (access, _) = try await ManyInstancesTests.login(a)
         // A day-long window, so that no window ends during the test.
         let settings = try await a.curl(

@@ -28,7 +28,7 @@ import Testing
     /// rotations from their caches alone.
     @Test func everyVerificationGuideFollowsStagedRotations() async throws {
         let (deployment, server) = try await Self.live()
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let python = try await TestPython.interpreter(importing: ["jwt", "cryptography"])
         let swiftVerifier = GatehouseProcess.executable.deletingLastPathComponent().appendingPathComponent("gatehouse-verify-example").path
         let run = try await Self.run([
@@ -47,7 +47,7 @@ import Testing
     /// `clients/js`: node's test runner against a realm in body mode and one in cookie mode.
     @Test func theJavaScriptClientPassesItsTestsAgainstALiveServer() async throws {
         let (deployment, server) = try await Self.live()
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         let web = try await server.curl(
             "POST",
             "/admin/v1/tenants/demo/environments",
@@ -71,7 +71,7 @@ import Testing
     /// one and revocations, through curl and then through the command line.
     @Test func theOperatorsScriptRotatesAndRevokesThroughCurlAndTheCommandLine() async throws {
         let (deployment, server) = try await Self.live()
-        defer { server.stop(signal: SIGKILL) }
+        defer { server.kill() }
         for (mode, environment) in [("api", "ops"), ("cli", "ops-cli")] {
             let created = try await server.curl(
                 "POST",

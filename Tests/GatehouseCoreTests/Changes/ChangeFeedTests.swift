@@ -91,7 +91,7 @@ import Testing
                 try await Task.sleep(for: .milliseconds(5))
             }
 
-            try cluster.stop()
+            try await cluster.stop()
             for round in 0..<8 {
                 try await Task.sleep(for: .milliseconds(100))
                 let cached: Realm
@@ -107,7 +107,7 @@ import Testing
                     Issue.record("authenticate, round \(round): \(error)")
                 }
             }
-            try cluster.startAgain()
+            try await cluster.startAgain()
         }
     }
 }

@@ -34,7 +34,7 @@ import Testing
                 let (access, refresh) = try await api.login()
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
 
-                try cluster.stop()
+                try await cluster.stop()
                 #expect(try await api.send(.get, "/api/me/", bearer: access).status == .ok)
                 #expect(try await api.post("/api/token/verify/", json: ["token": .string(access)]).status == .ok)
                 let login = try await api.post("/api/token/", json: ["username": "alice", "password": "secret"])
@@ -43,7 +43,7 @@ import Testing
                 #expect(refreshed.status == .serviceUnavailable && refreshed.code == "unavailable")
                 #expect(try await RealmTestClient(client: client, base: "").send(.get, "/readyz").status == .serviceUnavailable)
 
-                try cluster.startAgain()
+                try await cluster.startAgain()
                 #expect(try await api.post("/api/token/refresh/", json: ["refresh": .string(refresh)]).status == .ok)
                 _ = try await api.login()
             }

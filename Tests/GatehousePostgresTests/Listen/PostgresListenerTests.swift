@@ -41,7 +41,7 @@ import Testing
 
         var events = listener.events.makeAsyncIterator()
         #expect(await events.next() == .connected)
-        try cluster.restart()
+        try await cluster.restart()
         #expect(await events.next() == .disconnected)
         var next = await events.next()
         while next == .disconnected { next = await events.next() }
