@@ -1,5 +1,6 @@
 public import Foundation
 import Glibc
+import Synchronization
 
 /// Runs a program to completion with `posix_spawn` and `waitpid`.
 ///
@@ -45,6 +46,8 @@ public enum Subprocess {
     public final class Running: Sendable {
         public let pid: pid_t
         let folder: URL
+        /// Set once the exit is collected: from then on the pid may be another process's.
+        private let reaped = Mutex(false)
 
         init(pid: pid_t, folder: URL) {
             self.pid = pid
@@ -72,13 +75,15 @@ public enum Subprocess {
         /// Sends `signal` and waits for the exit (see ``wait()``); returns the exit status.
         @discardableResult
         public func stop(signal: Int32 = SIGTERM) async -> Int32 {
+            guard !self.reaped.withLock({ $0 }) else { return -1 }
             Glibc.kill(self.pid, signal)
             return (try? await self.wait().status) ?? -1
         }
 
         /// Kills it with SIGKILL and reaps it on the calling thread, for a `defer`, where no
-        /// task can wait: a killed process is gone at once.
+        /// task can wait: a killed process is gone at once. Does nothing once it was reaped.
         public func kill() {
+            guard !self.reaped.withLock({ $0 }) else { return }
             Glibc.kill(self.pid, SIGKILL)
             _ = try? self.reap()
         }
@@ -87,6 +92,7 @@ public enum Subprocess {
         func reap() throws -> Output {
             var status: Int32 = 0
             while waitpid(self.pid, &status, 0) == -1 && errno == EINTR {}
+            self.reaped.withLock { $0 = true }
             defer { try? FileManager.default.removeItem(at: self.folder) }
             return Output(
                 status: (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f),
