@@ -59,7 +59,8 @@ import Testing
         #expect(requests.contains { $0["request_id"] == "trace-1.a:b_c" && $0["route"] == "/healthz" })
 
         let log = server.process.stderr
-        let adminSecret = String(deployment.adminKey.split(separator: "_").last ?? "")
+        // The secret is base64url, which may hold "_" itself: all after the second one.
+        let adminSecret = String(deployment.adminKey.split(separator: "_", maxSplits: 2).last ?? "")
         let secrets = [
             "password": password, "access token": access, "refresh token": refresh,
             "new refresh token": rotated.json["refresh"]?.stringValue ?? "", "admin key": deployment.adminKey,
