@@ -68,15 +68,6 @@ results="$state/results.txt"
 : > "$results"
 gh="http://127.0.0.1:$port"
 small_gh="http://127.0.0.1:$((port + 1))"
-# run NAME SCRIPT CONNECTIONS DURATION [VAR=VALUE...]: against $target (the large database's
-# instance unless set).
-run() {
-  local name="$1" script="$2" c="$3" d="$4"; shift 4
-  local line
-  line="$(env "$@" wrk -t1 -c"$c" -d"$d" --timeout 10s -s "wrk/$script.lua" "${target:-$gh}" | grep '^RESULT')"
-  echo "$name $line" >> "$results"
-  echo "   $name: $line" >&2
-}
 # An access token of user0 in bench/es256 from the instance at URL, fresh (the one
 # bench-realm made may have expired).
 access_token() {
@@ -112,15 +103,14 @@ for rep in $(seq 0 $((reps - 1))); do
         target="$gh" token="$large_token" tokens="$state/es256-refresh.txt"
       fi
       case "$endpoint" in
-        verify | me) run "$phase-$endpoint" "$endpoint" "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token" ;;
-        refresh) run "$phase-refresh" refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 \
+        verify | me) bench_run "$phase-$endpoint" "$target" "$endpoint" "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token" ;;
+        refresh) bench_run "$phase-refresh" "$target" refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 \
           BENCH_TOKENS="$tokens" BENCH_OFFSET="$((rep * pool_slice))" ;;
-        login) run "$phase-login" login 4 "$duration" BENCH_BASE=/t/bench/es256 ;;
+        login) bench_run "$phase-login" "$target" login 4 "$duration" BENCH_BASE=/t/bench/es256 ;;
       esac
     done
   done
 done
-target=""
 kill "$small_server" && wait "$small_server" || true
 small_server=""
 
@@ -133,7 +123,7 @@ rss_before="$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")"
 # every user and realm cached.
 served=0
 while [ "$served" -lt "$cached" ]; do
-  run spread-me me-spread "$connections" "$((cached / 1000 + 20))s" BENCH_TOKENS="$state/spread.txt" BENCH_OFFSET="$served"
+  bench_run spread-me "$gh" me-spread "$connections" "$((cached / 1000 + 20))s" BENCH_TOKENS="$state/spread.txt" BENCH_OFFSET="$served"
   served=$((served + $(tail -n 1 "$results" | sed 's/.*requests=\([0-9]*\).*/\1/')))
 done
 rss_after="$(awk '/^VmRSS/ {print $2}' "/proc/$server/status")"
@@ -152,11 +142,11 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 token="$(access_token "$gh")"
-run purge-refresh refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/es256-refresh.txt" \
+bench_run purge-refresh "$gh" refresh "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKENS="$state/es256-refresh.txt" \
   BENCH_OFFSET="$((reps * pool_slice))"
-run purge-me me "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
-run purge-verify verify "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
-run purge-login login 4 "$duration" BENCH_BASE=/t/bench/es256
+bench_run purge-me "$gh" me "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
+bench_run purge-verify "$gh" verify "$connections" "$duration" BENCH_BASE=/t/bench/es256 BENCH_TOKEN="$token"
+bench_run purge-login "$gh" login 4 "$duration" BENCH_BASE=/t/bench/es256
 during="$(expired)"
 until [ "$(expired)" = 0 ]; do sleep 2; done
 purge_end="$(date +%s.%N)"
