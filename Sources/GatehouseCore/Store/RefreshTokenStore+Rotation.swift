@@ -2,18 +2,30 @@ public import Foundation
 public import GatehousePostgres
 
 extension RefreshTokenStore {
-    /// One rotation of a refresh token: `old` (verified) into `new` (to record).
+    /// One rotation of a refresh token: the presented one, `old`, into `new` (to record).
     public struct Rotation: Sendable {
         public var tenantID: UUID
         public var environmentID: UUID
+        /// The presented token's claims.
         public var old: TokenClaims
+        /// The presented token's digest (``TokenCodec/digest(of:)``): the row it spends must
+        /// record this digest, or none.
+        public var oldDigest: Data
+        /// Whether the presented token's signature was checked: only then may it spend a row
+        /// that records no digest (one written before digests were).
+        public var signatureChecked: Bool
         public var new: TokenClaims
+        /// The new token's digest, recorded with it.
+        public var newDigest: Data
 
-        public init(realm: Realm, old: TokenClaims, new: TokenClaims) {
+        public init(realm: Realm, old: TokenClaims, oldDigest: Data, signatureChecked: Bool, new: TokenClaims, newDigest: Data) {
             self.tenantID = realm.tenantID
             self.environmentID = realm.environmentID
             self.old = old
+            self.oldDigest = oldDigest
+            self.signatureChecked = signatureChecked
             self.new = new
+            self.newDigest = newDigest
         }
 
         /// The token the rotation spends.
@@ -30,7 +42,8 @@ extension RefreshTokenStore {
     /// one commit for all of them): revokes `old` if it is still outstanding and its user
     /// may still hold tokens issued when it was, records `new` in the same family, and
     /// answers the user. A rotation missing from the answer matched nothing: its token was
-    /// spent or revoked, or its user cannot refresh. Each `old` must appear once.
+    /// spent or revoked, its user cannot refresh, or it is not the token its row was
+    /// recorded for (``Rotation/oldDigest``). Each `old` must appear once.
     ///
     /// "Still outstanding" is asked as `revoked_reason IS NULL`, the same thing by the
     /// table's CHECK, so that no partial index matches and the primary key is the only index
@@ -43,9 +56,11 @@ extension RefreshTokenStore {
             """
             WITH input AS (
                 SELECT * FROM unnest(\(rotations.map(\.tenantID)), \(rotations.map(\.environmentID)), \(rotations.map(\.old.jti)),
-                                     \(rotations.map(\.old.userID)), \(rotations.map(\.old.issuedAt)), \(rotations.map(\.new.jti)),
-                                     \(rotations.map(\.new.kid)), \(rotations.map(\.new.issuedAt)), \(rotations.map(\.new.expiresAt)))
-                    AS i (tenant_id, environment_id, old_jti, user_id, old_issued_at, new_jti, kid, issued_at, expires_at)
+                                     \(rotations.map(\.old.userID)), \(rotations.map(\.old.issuedAt)), \(rotations.map(\.oldDigest)),
+                                     \(rotations.map(\.signatureChecked)), \(rotations.map(\.new.jti)), \(rotations.map(\.new.kid)),
+                                     \(rotations.map(\.new.issuedAt)), \(rotations.map(\.new.expiresAt)), \(rotations.map(\.newDigest)))
+                    AS i (tenant_id, environment_id, old_jti, user_id, old_issued_at, old_digest, signature_checked, new_jti, kid,
+                          issued_at, expires_at, new_digest)
             ), eligible AS (
                 SELECT i.* FROM input i JOIN users u ON u.tenant_id = i.tenant_id AND u.id = i.user_id
                 WHERE u.is_active AND (u.revoked_before IS NULL OR u.revoked_before <= i.old_issued_at)
@@ -59,10 +74,13 @@ extension RefreshTokenStore {
                 FROM eligible e
                 WHERE r.tenant_id = e.tenant_id AND r.jti = e.old_jti AND r.environment_id = e.environment_id
                   AND r.revoked_reason IS NULL
+                  AND (r.token_digest = e.old_digest OR (r.token_digest IS NULL AND e.signature_checked))
                 RETURNING r.tenant_id, r.jti, r.family_id
             ), issued AS (
-                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
-                SELECT e.tenant_id, e.new_jti, e.environment_id, e.user_id, s.family_id, e.old_jti, e.kid, e.issued_at, e.expires_at
+                INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at,
+                                            token_digest)
+                SELECT e.tenant_id, e.new_jti, e.environment_id, e.user_id, s.family_id, e.old_jti, e.kid, e.issued_at, e.expires_at,
+                       e.new_digest
                 FROM spent s JOIN eligible e ON e.tenant_id = s.tenant_id AND e.old_jti = s.jti
                 RETURNING tenant_id, user_id, parent_jti
             )

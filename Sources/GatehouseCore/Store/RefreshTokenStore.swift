@@ -1,7 +1,8 @@
 public import Foundation
 public import GatehousePostgres
 
-/// Outstanding refresh tokens, by `jti`; the raw token is never stored.
+/// Outstanding refresh tokens, by `jti`; the raw token is never stored, only its SHA-256
+/// digest (`sql/0007_refresh_token_digests.sql`), which a rotation matches.
 ///
 /// Rotation is decided by the database: the old token is revoked by an `UPDATE` that only
 /// matches while it is still outstanding, so of any number of concurrent refreshes of one
@@ -28,34 +29,38 @@ public struct RefreshTokenStore: Sendable {
         public var reason: RevocationReason?
     }
 
-    /// Records a newly issued refresh token.
+    /// Records a newly issued refresh token, by its claims and `digest` (``TokenCodec/digest(of:)``).
     public func record(
         on connection: PostgresConnection,
         realm: Realm,
         claims: TokenClaims,
+        digest: Data,
         familyID: UUID,
         parent: UUID?
     ) async throws {
         try await connection.query(
             """
-            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at)
+            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, parent_jti, kid, issued_at, expires_at,
+                                        token_digest)
             VALUES (\(realm.tenantID), \(claims.jti), \(realm.environmentID), \(claims.userID), \(familyID), \(parent),
-                    \(claims.kid), \(claims.issuedAt), \(claims.expiresAt))
+                    \(claims.kid), \(claims.issuedAt), \(claims.expiresAt), \(digest))
             """
         )
     }
 
-    /// Records a login's refresh token and, in the same statement, the user's `last_login`
-    /// and a rehashed password when there is one, but only while the user is active with
-    /// the very hash the password was checked against. The user's row stays locked until the
-    /// statement commits, so a password change or deactivation either comes first (and
-    /// nothing is recorded) or after (and its revocation instant covers this token). A `nil`
-    /// `checkedHash` (a user read without its hash) matches no user, so nothing is recorded.
+    /// Records a login's refresh token (its claims and `digest`) and, in the same statement,
+    /// the user's `last_login` and a rehashed password when there is one, but only while the
+    /// user is active with the very hash the password was checked against. The user's row
+    /// stays locked until the statement commits, so a password change or deactivation either
+    /// comes first (and nothing is recorded) or after (and its revocation instant covers this
+    /// token). A `nil` `checkedHash` (a user read without its hash) matches no user, so
+    /// nothing is recorded.
     /// - Returns: whether the token was recorded.
     public func recordLogin(
         database: PostgresClient,
         realm: Realm,
         claims: TokenClaims,
+        digest: Data,
         checkedHash: String?,
         updateLastLogin: Bool,
         rehashedPassword: String?
@@ -72,9 +77,9 @@ public struct RefreshTokenStore: Sendable {
                 WHERE tenant_id = \(realm.tenantID) AND id IN (SELECT id FROM checked)
                   AND (\(updateLastLogin) OR \(rehashedPassword) IS NOT NULL)
             )
-            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at)
+            INSERT INTO refresh_tokens (tenant_id, jti, environment_id, user_id, family_id, kid, issued_at, expires_at, token_digest)
             SELECT \(realm.tenantID), \(claims.jti), \(realm.environmentID), id, \(claims.jti), \(claims.kid),
-                   \(claims.issuedAt), \(claims.expiresAt)
+                   \(claims.issuedAt), \(claims.expiresAt), \(digest)
             FROM checked
             RETURNING jti
             """

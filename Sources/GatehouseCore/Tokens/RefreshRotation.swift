@@ -11,10 +11,18 @@ struct RefreshRotation: Sendable {
     let admission: UserAdmission
     let audit: AuditLog
 
-    func refresh(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
+    /// Exchanges a presented refresh token, whose signature was checked: its `claims` and
+    /// its `digest` (``TokenCodec/digest(of:)``).
+    func refresh(in realm: Realm, claims: TokenClaims, digest: Data, now: Date) async throws -> TokenService.Pair {
         let settings = realm.settings
         if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
-            return try await self.rotate(in: realm, claims: claims, now: now)
+            guard let pair = try await self.rotate(in: realm, claims: claims, digest: digest, signatureChecked: true, now: now) else {
+                try await self.database.withTransaction { connection in
+                    try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
+                }
+                throw TokenService.Failure.token(.revoked)
+            }
+            return pair
         }
         enum Outcome {
             case issued(TokenService.Pair)
@@ -36,8 +44,16 @@ struct RefreshRotation: Sendable {
                 now: now,
                 lifetime: settings.refreshTokenLifetime
             )
-            try await self.refreshTokens.record(on: connection, realm: realm, claims: recorded, familyID: known.familyID, parent: claims.jti)
-            return .issued(TokenService.Pair(access: access, refresh: try self.issuer.sign(.refresh, payload, realm: realm)))
+            let refresh = try self.issuer.sign(.refresh, payload, realm: realm)
+            try await self.refreshTokens.record(
+                on: connection,
+                realm: realm,
+                claims: recorded,
+                digest: Data(TokenCodec.digest(of: refresh)),
+                familyID: known.familyID,
+                parent: claims.jti
+            )
+            return .issued(TokenService.Pair(access: access, refresh: refresh))
         }
         switch outcome {
         case .issued(let pair): return pair
@@ -46,11 +62,13 @@ struct RefreshRotation: Sendable {
     }
 
     /// Rotation with blacklisting (the default): one statement decides, shared with the
-    /// rotations that arrive with it (``RefreshGroupCommit``), and only a refused rotation
-    /// costs a second look, to tell a replay (revoke the family) from the rest. The new
-    /// refresh token depends on nothing the statement answers, so it is signed while the
-    /// statement runs; the access token carries the user the statement read.
-    private func rotate(in realm: Realm, claims: TokenClaims, now: Date) async throws -> TokenService.Pair {
+    /// rotations that arrive with it (``RefreshGroupCommit``). The new refresh token is
+    /// signed first, so that its digest is recorded with it; the access token carries the
+    /// user the statement read. `nil` when the rotation matched nothing: the token was spent
+    /// or revoked, its user cannot refresh, or (unless `signatureChecked`) its row records no
+    /// digest or another one. Only a token whose signature was checked may go on to be
+    /// judged a replay.
+    func rotate(in realm: Realm, claims: TokenClaims, digest: Data, signatureChecked: Bool, now: Date) async throws -> TokenService.Pair? {
         let (payload, recorded) = self.issuer.payload(
             .refresh,
             realm: realm,
@@ -58,14 +76,17 @@ struct RefreshRotation: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
-        async let refresh = self.issuer.sign(.refresh, payload, realm: realm)
-        guard let owner = try await self.groupCommit.rotate(RefreshTokenStore.Rotation(realm: realm, old: claims, new: recorded)) else {
-            try await self.database.withTransaction { connection in
-                try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
-            }
-            throw TokenService.Failure.token(.revoked)
-        }
-        return TokenService.Pair(access: try self.issuer.access(realm: realm, user: owner, now: now), refresh: try await refresh)
+        let refresh = try self.issuer.sign(.refresh, payload, realm: realm)
+        let rotation = RefreshTokenStore.Rotation(
+            realm: realm,
+            old: claims,
+            oldDigest: digest,
+            signatureChecked: signatureChecked,
+            new: recorded,
+            newDigest: Data(TokenCodec.digest(of: refresh))
+        )
+        guard let owner = try await self.groupCommit.rotate(rotation) else { return nil }
+        return TokenService.Pair(access: try self.issuer.access(realm: realm, user: owner, now: now), refresh: refresh)
     }
 
     /// For a refresh token that was not outstanding: revokes its family when it is a replay

@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 import JWTKit
 
@@ -43,9 +44,7 @@ public struct TokenCodec: Sendable {
     ///   - now: the time to check `exp` and `iat` against (the database's clock).
     public func verify(_ token: String, ring: KeyRing, expecting expected: TokenType?, now: Date) throws(TokenError) -> TokenClaims {
         let bytes = Array(token.utf8)
-        guard bytes.count <= Self.maximumLength else { throw .invalid }
-        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else { throw .invalid }
+        let parts = try Self.segments(of: bytes)
         // A header this ring signs with needs no decoding: its key and type are known.
         let key: KeyRing.Key
         let headerType: String?
@@ -63,8 +62,47 @@ public struct TokenCodec: Sendable {
         guard let signature = Base64URL.decode(parts[2]),
             (try? key.signer.verify(signature, signs: bytes[..<(parts[0].count + 1 + parts[1].count)])) == true
         else { throw .invalid }
+        return try self.claims(payload: parts[1], headerType: headerType, kid: key.kid, expecting: expected, now: now)
+    }
 
-        guard let payloadJSON = Base64URL.decode(parts[1]),
+    /// The claims of a token whose header is, byte for byte, one that a key of `ring` signs
+    /// with, checked as ``verify(_:ring:expecting:now:)`` checks them, but not its signature;
+    /// `nil` for any other header, and for any token that `verify` would refuse for its form
+    /// or claims. Only for a token whose exact bytes are then matched against the digest
+    /// recorded when it was signed (a refresh token's rotation): that match, not this, is
+    /// what shows it genuine.
+    func claimsBeforeDigestMatch(of token: String, ring: KeyRing, expecting expected: TokenType, now: Date) -> TokenClaims? {
+        let bytes = Array(token.utf8)
+        guard let parts = try? Self.segments(of: bytes), let (key, type) = ring.key(signingHeader: parts[0]),
+            Base64URL.decode(parts[2]) != nil
+        else { return nil }
+        return try? self.claims(payload: parts[1], headerType: type.headerType, kid: key.kid, expecting: expected, now: now)
+    }
+
+    /// The SHA-256 digest of a token's bytes: what a refresh token's row records of it, and
+    /// what verified access tokens are remembered by.
+    static func digest(of token: String) -> SHA256Digest {
+        var token = token
+        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A compact JWS's three segments, none empty, within the length allowed.
+    private static func segments(of bytes: [UInt8]) throws(TokenError) -> [ArraySlice<UInt8>] {
+        guard bytes.count <= Self.maximumLength else { throw .invalid }
+        let parts = bytes.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else { throw .invalid }
+        return parts
+    }
+
+    /// The claims of a payload segment whose header named `headerType` and key `kid`, checked.
+    private func claims(
+        payload segment: ArraySlice<UInt8>,
+        headerType: String?,
+        kid: String,
+        expecting expected: TokenType?,
+        now: Date
+    ) throws(TokenError) -> TokenClaims {
+        guard let payloadJSON = Base64URL.decode(segment),
             let claims = try? JSONDecoder().decode(TokenPayload.self, from: Data(payloadJSON)),
             let typeName = claims.tokenType, let type = TokenType(rawValue: typeName),
             let subject = claims.sub, subject == claims.userID, let userID = UUID(uuidString: subject),
@@ -89,7 +127,7 @@ public struct TokenCodec: Sendable {
             jti: jti,
             issuedAt: Self.issueInstant(iat: iat, jti: jti),
             expiresAt: Date(timeIntervalSince1970: exp),
-            kid: key.kid,
+            kid: kid,
             refreshExpiresAt: claims.refreshExp.map(Date.init(timeIntervalSince1970:))
         )
         try self.check(verified, expecting: expected, now: now)

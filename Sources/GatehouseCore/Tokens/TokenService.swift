@@ -132,30 +132,47 @@ public final class TokenService: Sendable {
             now: now,
             lifetime: realm.settings.refreshTokenLifetime
         )
+        let refresh = try self.issuer.sign(.refresh, payload, realm: realm)
         let stored = try await self.refreshTokens.recordLogin(
             database: self.database,
             realm: realm,
             claims: recorded,
+            digest: Data(TokenCodec.digest(of: refresh)),
             checkedHash: user.passwordHash,
             updateLastLogin: realm.settings.updateLastLogin,
             rehashedPassword: rehashed
         )
         // A new password or a deactivation came first: the checked password is stale.
         guard stored else { throw Failure.noActiveAccount }
-        return Pair(
-            access: try self.issuer.access(realm: realm, user: user, now: now),
-            refresh: try self.issuer.sign(.refresh, payload, realm: realm)
-        )
+        return Pair(access: try self.issuer.access(realm: realm, user: user, now: now), refresh: refresh)
     }
 
     /// Exchanges a refresh token for a new access token and, when rotation is on, a new
     /// refresh token; the old one is blacklisted when the realm says so. Presenting a
     /// token that was already rotated revokes its whole family.
+    ///
+    /// With rotation and blacklisting (the default), a token whose header is one of the
+    /// realm's own and whose claims pass is first matched by its digest, without checking
+    /// its signature: the statement that spends its row requires the digest recorded when it
+    /// was signed, so a match is the very token this tier signed. Anything else (a row
+    /// written before digests were, a spent or forged token) is then checked as every token
+    /// is, signature first, and only then may it be judged a replay.
     public func refresh(in realm: Realm, token: String) async throws -> Pair {
+        let digest = Data(TokenCodec.digest(of: token))
+        let settings = realm.settings
+        if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
+            let now = self.clock.now()
+            if let claims = realm.codec.claimsBeforeDigestMatch(of: token, ring: realm.ring, expecting: .refresh, now: now),
+                realm.revokedBefore.map({ claims.issuedAt >= $0 }) ?? true,
+                let pair = try await self.rotation.rotate(in: realm, claims: claims, digest: digest, signatureChecked: false, now: now)
+            {
+                return pair
+            }
+        }
         let claims = try await self.verifier.verified(token, in: realm, expecting: .refresh)
         if let revokedBefore = realm.revokedBefore, claims.issuedAt < revokedBefore {
             throw Failure.token(.revoked)
         }
-        return try await self.rotation.refresh(in: realm, claims: claims, now: self.clock.now())
+        return try await self.rotation.refresh(in: realm, claims: claims, digest: digest, now: self.clock.now())
     }
 }

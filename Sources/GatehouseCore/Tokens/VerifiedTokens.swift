@@ -40,7 +40,7 @@ final class VerifiedTokens: Sendable {
 
     /// The claims `snapshot` verified for `token`; `nil` for a token it has not.
     func claims(of token: String, in snapshot: Snapshot) -> TokenClaims? {
-        let key = Self.key(token)
+        let key = TokenCodec.digest(of: token)
         return self.entries.withLock { entries in
             guard let entry = entries[key], entry.snapshot == snapshot else { return nil }
             return entry.claims
@@ -48,17 +48,11 @@ final class VerifiedTokens: Sendable {
     }
 
     func remember(_ token: String, _ claims: TokenClaims, in snapshot: Snapshot) {
-        let key = Self.key(token)
+        let key = TokenCodec.digest(of: token)
         self.entries.withLock { entries in
             if entries.count >= self.capacity && entries[key] == nil { entries.removeAll(keepingCapacity: true) }
             entries[key] = Entry(snapshot: snapshot, claims: claims)
         }
-    }
-
-    /// The key of `token`: its SHA-256 digest, computed outside the lock.
-    private static func key(_ token: String) -> SHA256Digest {
-        var token = token
-        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// How many tokens are held.

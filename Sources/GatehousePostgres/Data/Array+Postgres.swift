@@ -1,3 +1,4 @@
+public import struct Foundation.Data
 public import struct Foundation.Date
 public import struct Foundation.UUID
 
@@ -33,6 +34,10 @@ extension Bool: PostgresArrayElement {
 
 extension Date: PostgresArrayElement {
     public static var postgresArrayType: PostgresDataType { .timestamptzArray }
+}
+
+extension Data: PostgresArrayElement {
+    public static var postgresArrayType: PostgresDataType { .byteaArray }
 }
 
 extension Array: PostgresEncodable where Element: PostgresArrayElement {

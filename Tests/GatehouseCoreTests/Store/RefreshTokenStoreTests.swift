@@ -62,7 +62,15 @@ import Testing
             let scans = try await deployment.database.withConnection { connection in
                 var new = olds[0]
                 new.jti = UUID()
-                let rotation = RefreshTokenStore.Rotation(realm: realm, old: olds[0], new: new)
+                // Rows made in bulk record no digest: only a token whose signature was checked spends them.
+                let rotation = RefreshTokenStore.Rotation(
+                    realm: realm,
+                    old: olds[0],
+                    oldDigest: Data(repeating: 0, count: 32),
+                    signatureChecked: true,
+                    new: new,
+                    newDigest: Data(repeating: 1, count: 32)
+                )
                 let rotated = try await RefreshTokenStore().rotate(on: connection, [rotation])
                 #expect(rotated[rotation.key]?.id == alice.id)
                 #expect(try await RefreshTokenStore().revoke(on: connection, realm: realm, jti: olds[1].jti, reason: .logout) != nil)

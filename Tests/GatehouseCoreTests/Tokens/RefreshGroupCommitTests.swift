@@ -85,23 +85,38 @@ import Testing
         }
     }
 
-    /// The claims of `count` new outstanding refresh tokens of `user`, as verification reads them.
-    static func outstanding(count: Int, of user: User, in realm: Realm, deployment: TestDeployment) async throws -> [TokenClaims] {
+    /// A new outstanding refresh token's claims, as verification reads them, and its digest.
+    struct Outstanding {
+        var claims: TokenClaims
+        var digest: Data
+        var jti: UUID { self.claims.jti }
+    }
+
+    /// `count` new outstanding refresh tokens of `user`.
+    static func outstanding(count: Int, of user: User, in realm: Realm, deployment: TestDeployment) async throws -> [Outstanding] {
         for _ in 0..<count { _ = try await deployment.tokens.issuePair(in: realm, for: user) }
         return try await deployment.database.query(
             """
-            SELECT jti, issued_at, expires_at, kid FROM refresh_tokens
+            SELECT jti, issued_at, expires_at, kid, token_digest FROM refresh_tokens
             WHERE user_id = \(user.id) AND revoked_at IS NULL ORDER BY issued_at, jti
             """
         ).map { row in
-            let (jti, issuedAt, expiresAt, kid) = try row.decode((UUID, Date, Date, String).self)
-            return TokenClaims(type: .refresh, userID: user.id, jti: jti, issuedAt: issuedAt, expiresAt: expiresAt, kid: kid)
+            let (jti, issuedAt, expiresAt, kid, digest) = try row.decode((UUID, Date, Date, String, Data).self)
+            let claims = TokenClaims(type: .refresh, userID: user.id, jti: jti, issuedAt: issuedAt, expiresAt: expiresAt, kid: kid)
+            return Outstanding(claims: claims, digest: digest)
         }
     }
 
-    static func rotation(of old: TokenClaims, in realm: Realm, newJTI: UUID = UUID()) -> RefreshTokenStore.Rotation {
-        var new = old
+    static func rotation(of old: Outstanding, in realm: Realm, newJTI: UUID = UUID()) -> RefreshTokenStore.Rotation {
+        var new = old.claims
         new.jti = newJTI
-        return RefreshTokenStore.Rotation(realm: realm, old: old, new: new)
+        return RefreshTokenStore.Rotation(
+            realm: realm,
+            old: old.claims,
+            oldDigest: old.digest,
+            signatureChecked: true,
+            new: new,
+            newDigest: Data(repeating: 1, count: 32)
+        )
     }
 }

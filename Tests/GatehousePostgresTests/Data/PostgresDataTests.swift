@@ -66,6 +66,7 @@ import Testing
             #expect(try await client.query("SELECT \("")::text").single(String?.self) == "")
             #expect(try await client.query("SELECT \(Data())").single(Data.self) == Data())
             #expect(try await client.query("SELECT \([String]())").single([String].self) == [])
+            #expect(try await client.query("SELECT \([bytes, Data()])").single([Data].self) == [bytes, Data()])
         }
     }
 
