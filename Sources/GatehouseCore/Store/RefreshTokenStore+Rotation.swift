@@ -8,7 +8,7 @@ extension RefreshTokenStore {
         public var environmentID: UUID
         /// The presented token's claims.
         public var old: TokenClaims
-        /// The presented token's digest (``TokenCodec/digest(of:)``): the row it spends must
+        /// The presented token's digest (``RefreshTokenStore/digest(of:)``): the row it spends must
         /// record this digest, or none.
         public var oldDigest: Data
         /// Whether the presented token's signature was checked: only then may it spend a row

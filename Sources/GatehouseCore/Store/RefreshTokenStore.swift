@@ -29,7 +29,13 @@ public struct RefreshTokenStore: Sendable {
         public var reason: RevocationReason?
     }
 
-    /// Records a newly issued refresh token, by its claims and `digest` (``TokenCodec/digest(of:)``).
+    /// What a row records of its token and a rotation matches: the SHA-256 digest of the
+    /// token's bytes (``TokenCodec/digest(of:)``).
+    public static func digest(of token: String) -> Data {
+        Data(TokenCodec.digest(of: token))
+    }
+
+    /// Records a newly issued refresh token, by its claims and `digest` (``digest(of:)``).
     public func record(
         on connection: PostgresConnection,
         realm: Realm,

@@ -12,10 +12,10 @@ struct RefreshRotation: Sendable {
     let audit: AuditLog
 
     /// Exchanges a presented refresh token, whose signature was checked: its `claims` and
-    /// its `digest` (``TokenCodec/digest(of:)``).
+    /// its `digest` (``RefreshTokenStore/digest(of:)``).
     func refresh(in realm: Realm, claims: TokenClaims, digest: Data, now: Date) async throws -> TokenService.Pair {
         let settings = realm.settings
-        if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
+        if Self.rotatesInOneStatement(settings) {
             guard let pair = try await self.rotate(in: realm, claims: claims, digest: digest, signatureChecked: true, now: now) else {
                 try await self.database.withTransaction { connection in
                     try await self.revokeFamilyIfReplayed(on: connection, realm: realm, jti: claims.jti)
@@ -49,7 +49,7 @@ struct RefreshRotation: Sendable {
                 on: connection,
                 realm: realm,
                 claims: recorded,
-                digest: Data(TokenCodec.digest(of: refresh)),
+                digest: RefreshTokenStore.digest(of: refresh),
                 familyID: known.familyID,
                 parent: claims.jti
             )
@@ -61,6 +61,26 @@ struct RefreshRotation: Sendable {
         }
     }
 
+    /// Exchanges a presented refresh token matched by its `digest` alone, its signature
+    /// unchecked: the statement spends only a row that recorded this digest, so a match is
+    /// the very token this tier signed. `nil` when that does not apply (rotation without
+    /// blacklisting, a header not the realm's own, claims `verify` would refuse, a token
+    /// older than the realm's revocation instant) or matched nothing; the caller then
+    /// checks the token as every token is checked, signature first.
+    func refreshByDigest(in realm: Realm, token: String, digest: Data, now: Date) async throws -> TokenService.Pair? {
+        guard Self.rotatesInOneStatement(realm.settings),
+            let claims = realm.codec.claimsBeforeDigestMatch(of: token, ring: realm.ring, expecting: .refresh, now: now),
+            realm.revokedBefore.map({ claims.issuedAt >= $0 }) ?? true
+        else { return nil }
+        return try await self.rotate(in: realm, claims: claims, digest: digest, signatureChecked: false, now: now)
+    }
+
+    /// Whether a refresh rotates in one statement (``rotate(in:claims:digest:signatureChecked:now:)``):
+    /// with rotation and blacklisting, the default.
+    private static func rotatesInOneStatement(_ settings: EnvironmentSettings) -> Bool {
+        settings.rotateRefreshTokens && settings.blacklistAfterRotation
+    }
+
     /// Rotation with blacklisting (the default): one statement decides, shared with the
     /// rotations that arrive with it (``RefreshGroupCommit``). The new refresh token is
     /// signed first, so that its digest is recorded with it; the access token carries the
@@ -68,7 +88,13 @@ struct RefreshRotation: Sendable {
     /// or revoked, its user cannot refresh, or (unless `signatureChecked`) its row records no
     /// digest or another one. Only a token whose signature was checked may go on to be
     /// judged a replay.
-    func rotate(in realm: Realm, claims: TokenClaims, digest: Data, signatureChecked: Bool, now: Date) async throws -> TokenService.Pair? {
+    private func rotate(
+        in realm: Realm,
+        claims: TokenClaims,
+        digest: Data,
+        signatureChecked: Bool,
+        now: Date
+    ) async throws -> TokenService.Pair? {
         let (payload, recorded) = self.issuer.payload(
             .refresh,
             realm: realm,
@@ -83,7 +109,7 @@ struct RefreshRotation: Sendable {
             oldDigest: digest,
             signatureChecked: signatureChecked,
             new: recorded,
-            newDigest: Data(TokenCodec.digest(of: refresh))
+            newDigest: RefreshTokenStore.digest(of: refresh)
         )
         guard let owner = try await self.groupCommit.rotate(rotation) else { return nil }
         return TokenService.Pair(access: try self.issuer.access(realm: realm, user: owner, now: now), refresh: refresh)

@@ -137,7 +137,7 @@ public final class TokenService: Sendable {
             database: self.database,
             realm: realm,
             claims: recorded,
-            digest: Data(TokenCodec.digest(of: refresh)),
+            digest: RefreshTokenStore.digest(of: refresh),
             checkedHash: user.passwordHash,
             updateLastLogin: realm.settings.updateLastLogin,
             rehashedPassword: rehashed
@@ -158,16 +158,9 @@ public final class TokenService: Sendable {
     /// written before digests were, a spent or forged token) is then checked as every token
     /// is, signature first, and only then may it be judged a replay.
     public func refresh(in realm: Realm, token: String) async throws -> Pair {
-        let digest = Data(TokenCodec.digest(of: token))
-        let settings = realm.settings
-        if settings.rotateRefreshTokens && settings.blacklistAfterRotation {
-            let now = self.clock.now()
-            if let claims = realm.codec.claimsBeforeDigestMatch(of: token, ring: realm.ring, expecting: .refresh, now: now),
-                realm.revokedBefore.map({ claims.issuedAt >= $0 }) ?? true,
-                let pair = try await self.rotation.rotate(in: realm, claims: claims, digest: digest, signatureChecked: false, now: now)
-            {
-                return pair
-            }
+        let digest = RefreshTokenStore.digest(of: token)
+        if let pair = try await self.rotation.refreshByDigest(in: realm, token: token, digest: digest, now: self.clock.now()) {
+            return pair
         }
         let claims = try await self.verifier.verified(token, in: realm, expecting: .refresh)
         if let revokedBefore = realm.revokedBefore, claims.issuedAt < revokedBefore {
