@@ -23,15 +23,22 @@ import Testing
             let clock = DatabaseClock()
             try await clock.synchronize(with: database)
             try await holder.value
-            // Read the database's clock and this one back to back on a held connection.
-            let (local, remote) = try await database.withConnection { connection in
-                let before = clock.now()
-                let remote = try await connection.query("SELECT clock_timestamp()").single(Date.self)
-                let after = clock.now()
-                return (before.addingTimeInterval(after.timeIntervalSince(before) / 2), remote)
+            // Read the database's clock and this one back to back on a held connection, three
+            // times, keeping the shortest round trip: the reading is off by at most half of it.
+            let (offBy, uncertainty) = try await database.withConnection { connection in
+                var best = (offBy: 0.0, uncertainty: TimeInterval.infinity)
+                for _ in 0..<3 {
+                    let before = clock.now()
+                    let remote = try await connection.query("SELECT clock_timestamp()").single(Date.self)
+                    let half = clock.now().timeIntervalSince(before) / 2
+                    if half < best.uncertainty { best = (before.addingTimeInterval(half).timeIntervalSince(remote), half) }
+                }
+                return best
             }
-            // Half the wait would be 2 s; the round trips themselves are milliseconds.
-            #expect(abs(local.timeIntervalSince(remote)) < 0.5, "off by \(local.timeIntervalSince(remote)) s")
+            // Half the wait would be 2 s. The round trips are milliseconds on a quiet machine,
+            // but with the whole suite on two cores both the clock's own and this reading's
+            // were seen near a second; the bound leaves them that, and still fails at 2 s.
+            #expect(abs(offBy) - uncertainty < 1.0, "off by \(offBy) s, give or take \(uncertainty) s")
         }
     }
 }
