@@ -21,7 +21,9 @@ import urllib.parse
 url, base, username, password, stop_command, promote_command = sys.argv[1:7]
 target = urllib.parse.urlsplit(url)
 CHAINS, READERS = 4, 2
-WARMUP, PROMOTE_AFTER, SETTLE, LIMIT = 2.0, 1.0, 3.0, 60.0
+# The primary is stopped once every chain has refreshed and reads have been answered, or
+# after WARMUP_LIMIT: logins hash with Argon2id and take seconds on a busy machine.
+WARMUP_LIMIT, PROMOTE_AFTER, SETTLE, LIMIT = 30.0, 1.0, 3.0, 60.0
 
 lock = threading.Lock()
 report = {"failures": [], "refreshes": 0, "reads": 0, "unavailable": [], "retried_then_refused": 0}
@@ -119,10 +121,16 @@ access = login(Client())["access"]
 threads = [threading.Thread(target=chain) for _ in range(CHAINS)]
 threads += [threading.Thread(target=reader, args=("/api/token/verify/", "POST", access)) for _ in range(READERS)]
 threads += [threading.Thread(target=reader, args=("/api/me/", "GET", access)) for _ in range(READERS)]
-started = time.monotonic()
 for thread in threads:
     thread.start()
-time.sleep(WARMUP)
+warmup_started = time.monotonic()
+while time.monotonic() - warmup_started < WARMUP_LIMIT:
+    with lock:
+        if report["refreshes"] >= CHAINS and report["reads"] > 0:
+            break
+    time.sleep(0.05)
+warmup_took = time.monotonic() - warmup_started
+started = time.monotonic()
 before = report["refreshes"]
 stopped_at = time.monotonic()
 subprocess.run(stop_command, shell=True, check=True)
@@ -153,6 +161,7 @@ for token in spent[-200:]:
 unavailable = report.pop("unavailable")
 report.update(
     refreshes_before_stop=before,
+    warmup_took=round(warmup_took, 3),
     unavailable_answers=len(unavailable),
     first_503_after_stop=round(unavailable[0] - stopped_at, 3) if unavailable else None,
     last_503_after_promote=round(unavailable[-1] - promoted_at, 3) if unavailable else None,
