@@ -211,7 +211,7 @@ public struct RealmController: Sendable {
 
     /// The token of the `Authorization` header, under one of the realm's `auth_header_types`.
     private static func bearer(_ request: Request, _ realm: Realm) throws -> String {
-        guard let header = request.headers[.authorization] else { throw APIError.notAuthenticated }
+        guard let header = request.headers.value(of: .authorization) else { throw APIError.notAuthenticated }
         // Split as bytes: splitting the String walks a 400-character token grapheme by grapheme,
         // which was a sixth of the CPU that `me` costs.
         let parts = header.utf8.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: true)

@@ -23,7 +23,7 @@ public struct RequestFields: Sendable {
     ///   400 for one that does not parse or is not an object.
     public static func read(from request: Request) async throws -> RequestFields {
         var request = request
-        let mediaType = request.headers[.contentType].map(Self.mediaType)
+        let mediaType = request.headers.value(of: .contentType).map(Self.mediaType)
         let buffer = try await request.collectBody(upTo: Self.maximumBodySize)
         let body = Array(buffer.readableBytesView)
         if mediaType == "application/json" || (mediaType == nil && body.first == UInt8(ascii: "{")) {
