@@ -11,7 +11,7 @@
 #                                        BENCH_SLICES (4), BENCH_SLICE_DURATION (2s)
 #
 # verify and me are measured in BENCH_SLICES short slices per repetition, each right after a
-# slice of /healthz (healthz, verify, healthz, me, ...): on a shared machine /healthz alone
+# slice of /healthz (healthz, verify, healthz, me, then me first, ...): on a shared machine /healthz alone
 # moves by half within a minute, and a ratio of neighbouring seconds moves least. For the
 # same reason each refresh run comes right after its own pgbench run, and each login run
 # between two runs of the hash rate; every ratio is taken within a repetition, and the
@@ -119,11 +119,15 @@ for rep in $(seq 0 $((reps - 1))); do
   for realm in hs256 es256; do
     # The ceiling of verify and me, each slice measured just before them.
     token="$(cat "$state/$realm-access.txt")"
-    for _ in $(seq "$slices_per_rep"); do
-      bench_run healthz "$gh" healthz "$connections" "$slice"
-      bench_run "verify-$realm" "$gh" verify "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
-      bench_run healthz "$gh" healthz "$connections" "$slice"
-      bench_run "me-$realm" "$gh" me "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+    # Verify first in odd slices, me first in even ones: neither always follows the busier
+    # minute (the database settling after the refresh run before it).
+    for s in $(seq "$slices_per_rep"); do
+      order="verify me"
+      [ $((s % 2)) -eq 0 ] && order="me verify"
+      for endpoint in $order; do
+        bench_run "healthz-$endpoint-$realm" "$gh" healthz "$connections" "$slice"
+        bench_run "$endpoint-$realm" "$gh" "$endpoint" "$connections" "$slice" BENCH_BASE="/t/bench/$realm" BENCH_TOKEN="$token"
+      done
     done
     # The ceiling of refresh, measured just before it, as /healthz is before verify and me;
     # for ES256 also the rate of its signature work alone (two signatures).
@@ -177,6 +181,9 @@ for line in open(sys.argv[1]):
     name, rest = line.split(" ", 1)
     fields = dict(re.findall(r"(\w+)=([\d.]+)", rest))
     rows.setdefault(name, []).append({k: float(v) for k, v in fields.items()})
+    if name.startswith("healthz-"):
+        # Each slice's own ceiling, and all of them together in the table.
+        rows.setdefault("healthz", []).append(rows[name][-1])
 hash_ms = statistics.median(float(line.split()[-1]) for line in open(sys.argv[2]))
 
 def median(name):
@@ -185,7 +192,7 @@ def median(name):
     return middle, sum(r["non2xx"] + r["socket_errors"] for r in runs), [r["rps"] for r in rows[name]]
 
 print(f"\n{'endpoint':<16}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'>=400':>7}   all runs")
-for name in rows:
+for name in (name for name in rows if not name.startswith("healthz-")):
     m, bad, all_rps = median(name)
     print(f"{name:<16}{m['rps']:>10.0f}{m['p50_ms']:>9.2f}{m['p99_ms']:>9.2f}{bad:>7.0f}   {', '.join(f'{r:.0f}' for r in all_rps)}")
 print()
@@ -226,14 +233,12 @@ print(f"login: {middle:.2f} ({each}) of the hash rate with both cores hashing at
       f"just after each login run (mean of the two; median {statistics.median(around):.1f}/s; goal >= 0.90)")
 def of_healthz(endpoint, realm):
     """Each repetition's slices of `endpoint` over the /healthz slices just before them
-    (summed), for the median and every repetition's. A repetition runs, per realm (HS256,
-    then ES256), its slices as healthz, verify, healthz, me."""
+    (summed), for the median and every repetition's."""
     k = int(sys.argv[5])
-    first = ["hs256", "es256"].index(realm) * 2 * k + ["verify", "me"].index(endpoint)
     ratios = []
     for rep in range(len(rows[f"{endpoint}-{realm}"]) // k):
         served = sum(r["rps"] for r in rows[f"{endpoint}-{realm}"][rep * k:(rep + 1) * k])
-        ceiling = sum(rows["healthz"][rep * 4 * k + first + 2 * s]["rps"] for s in range(k))
+        ceiling = sum(r["rps"] for r in rows[f"healthz-{endpoint}-{realm}"][rep * k:(rep + 1) * k])
         ratios.append(served / ceiling)
     return statistics.median(ratios), ratios
 for endpoint in ["verify", "me"]:
