@@ -10,16 +10,16 @@
 #                                        BENCH_CONNECTIONS (32), PEER_DIR, BENCH_BASELINE,
 #                                        BENCH_SLICES (4), BENCH_SLICE_DURATION (2s)
 #
-# verify and me are measured in BENCH_SLICES short slices per repetition, each right after a
-# slice of /healthz (healthz, verify, healthz, me, then me first, ...): on a shared machine
-# /healthz alone moves by half within a minute, and a ratio of neighbouring seconds moves
-# least. For the same reason each refresh run comes right after its own pgbench run, and
-# each login run between two runs of the hash rate; every ratio is taken within a
-# repetition, and the median of the repetitions' ratios printed with each one. pgbench signs nothing, so ES256
-# refresh is also set against 1/(1/pgbench + 1/signing): signing is the rate of an ES256
-# refresh's signature work (two signatures with jwt-kit's signer, as the server makes them;
-# the presented token is matched by its digest) on every core, measured just before that
-# pgbench run.
+# verify and me are measured in BENCH_SLICES short slices per repetition, each right after
+# a slice of /healthz (healthz, verify, healthz, me, then me first, ...): on a shared
+# machine /healthz alone moves by half within a minute, and a ratio of neighbouring
+# seconds moves least. For the same reason each refresh run comes right after its own
+# pgbench run, and each login run between two runs of the hash rate; every ratio is taken
+# within a repetition, and the median of the repetitions' ratios printed with each one.
+# pgbench signs nothing, so ES256 refresh is also set against 1/(1/pgbench + 1/signing):
+# signing is the rate of an ES256 refresh's signature work (two signatures with jwt-kit's
+# signer, as the server makes them; the presented token is matched by its digest) on every
+# core, measured just before that pgbench run.
 #
 # BENCH_BASELINE=PATH names another gatehouse binary (an earlier commit's release build):
 # it serves the same database on the next port, and verify, me and login are measured
